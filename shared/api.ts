@@ -1,0 +1,66 @@
+/**
+ * The one API between the renderer and whatever serves it: the Electron preload (IPC) or the
+ * browser-mode server (HTTP + WebSocket). The renderer sees only `InspectorApi`; the transports
+ * carry `Result` envelopes and turn them back into values or thrown `InspectorError`s.
+ */
+import type { ModelConfig } from './modelConfig';
+import type { ModelGraph } from './modelGraph';
+import type { ActivationMaps, BackendStatus, ProfileEvent, ProfileRequest } from './profile';
+
+/** What `saveFile` is saving; picks the dialog's filter and the default extension. */
+export type SaveFileKind = 'png' | 'svg' | 'txt' | 'csv' | 'json' | 'md' | 'trace';
+
+/** Facts about the running app. */
+export interface AppInfo {
+  name: string;
+  version: string;
+  /** `electron` or `browser`. */
+  shell: 'electron' | 'browser';
+  /** e.g. `linux x64`. */
+  platform: string;
+  /** Versions of the runtimes that matter: node, tfjs, electron, chrome. */
+  versions: Record<string, string>;
+  backends: BackendStatus[];
+}
+
+/** Options of an activations request. */
+export interface ActivationOptions {
+  /** How many channels to return as images, 1–64. */
+  channels: number;
+}
+
+/** The named calls and the event stream the renderer may use; nothing else crosses. */
+export interface InspectorApi {
+  backends(): Promise<BackendStatus[]>;
+  /** Builds (or reuses) the model for a config and describes it; weights carry statistics. */
+  describe(config: ModelConfig): Promise<ModelGraph>;
+  /** Starts a profile run; its events arrive through `onProfileEvents`. */
+  profile(request: ProfileRequest): Promise<{ runId: string }>;
+  /** Stops a run between layers; its last event is an error with code CANCELLED. */
+  cancel(runId: string): Promise<void>;
+  /** One layer's activation statistics and first channels, from a run made with stats. */
+  activations(runId: string, layerId: number, options: ActivationOptions): Promise<ActivationMaps>;
+  /** Saves a file: a save dialog in Electron, a download in the browser. `data` is text or base64 for png. */
+  saveFile(
+    kind: SaveFileKind,
+    data: string,
+    suggestedName: string,
+  ): Promise<{ saved: boolean; path?: string }>;
+  appInfo(): Promise<AppInfo>;
+  /** Subscribes to profile events, delivered in batches; returns the unsubscribe function. */
+  onProfileEvents(listener: (events: ProfileEvent[]) => void): () => void;
+}
+
+/** The names of the request/response calls of InspectorApi. */
+export const API_CALLS = [
+  'backends',
+  'describe',
+  'profile',
+  'cancel',
+  'activations',
+  'saveFile',
+  'appInfo',
+] as const satisfies readonly (keyof InspectorApi)[];
+
+/** One of the request/response calls. */
+export type ApiCall = (typeof API_CALLS)[number];

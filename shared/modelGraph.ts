@@ -1,0 +1,116 @@
+/**
+ * The description of a built model that every view draws from: one entry per Keras layer, in
+ * topological order, with its shape, parameters, MACs, configuration and place in the hierarchy.
+ */
+import type { ModelConfig } from './modelConfig';
+
+/** A tensor shape; `null` is the batch dimension, as Keras prints `None`. */
+export type Shape = readonly (number | null)[];
+
+/** Where a layer sits in the ResNeXt hierarchy. */
+export interface LayerPath {
+  /** `input`, the `stem` (7×7 conv, BN, ReLU, max-pool), one of the four `stage`s, or the `head`. */
+  section: 'input' | 'stem' | 'stage' | 'head';
+  /** Stage number 1–4 when section is `stage`. */
+  stage?: number;
+  /** Block number within its stage, from 1, when section is `stage`. */
+  block?: number;
+  /** Within a block: the residual `main` branch, the projection `shortcut`, or the `merge` (Add, ReLU). */
+  branch?: 'main' | 'shortcut' | 'merge';
+}
+
+/** One weight tensor of a layer, with summary statistics of its values. */
+export interface WeightInfo {
+  /** Keras weight name, e.g. `kernel`, `bias`, `gamma`, `moving_mean`. */
+  name: string;
+  /** Shape in Keras layout (a kernel is [kh, kw, cin/groups, cout]). */
+  shape: readonly number[];
+  /** Number of values. */
+  count: number;
+  /** Whether the optimiser updates it (moving statistics are not trainable). */
+  trainable: boolean;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+}
+
+/** One Keras layer of the model. */
+export interface LayerInfo {
+  /** Position in topological order, from 0; stable for a given config. */
+  id: number;
+  /** Keras-style name, fresh per build: `conv2d_3`, `batch_normalization_2`, … */
+  name: string;
+  /** Keras class name; the grouped convolution presents itself as `Conv2D` with its `groups`. */
+  className: string;
+  /** Output shape with `null` for the batch dimension. */
+  outputShape: Shape;
+  /** All parameters. */
+  params: number;
+  /** Parameters the optimiser updates. */
+  trainableParams: number;
+  /** Multiply-accumulates of one forward pass at batch 1; Conv2D (grouped as grouped) and Dense only. */
+  macs: number;
+  /** Convolution or pooling window, [height, width]. */
+  kernelSize?: readonly [number, number];
+  /** Convolution or pooling strides, [height, width]. */
+  strides?: readonly [number, number];
+  /** `same` or `valid`. */
+  padding?: string;
+  /** Groups of a convolution (1 for a plain one). */
+  groups?: number;
+  /** Output channels of a convolution. */
+  filters?: number;
+  /** Output units of a Dense layer. */
+  units?: number;
+  /** Whether the layer adds a bias. */
+  useBias?: boolean;
+  /** Activation function, e.g. `relu`, `softmax`, `linear`. */
+  activation?: string;
+  /** Names of the layers whose outputs this layer takes, in order. */
+  inbound: readonly string[];
+  /** The layer's place in the hierarchy. */
+  path: LayerPath;
+  /** Weight tensors with statistics, when the description was asked to include them. */
+  weights?: readonly WeightInfo[];
+}
+
+/** Totals over all layers. */
+export interface ModelTotals {
+  layers: number;
+  params: number;
+  trainableParams: number;
+  nonTrainableParams: number;
+  /** Multiply-accumulates of Conv2D and Dense layers at batch 1. */
+  macs: number;
+}
+
+/** A built model, described. */
+export interface ModelGraph {
+  /** The model's name, as Keras's `Model: "…"` line shows it. */
+  name: string;
+  /** The config it was built from. */
+  config: ModelConfig;
+  /** Every layer, in topological order (`layers[i].id === i`). */
+  layers: readonly LayerInfo[];
+  totals: ModelTotals;
+}
+
+/** The label of a layer's hierarchy path, e.g. `stage 3 › block 7 › shortcut`. */
+export function pathLabel(path: LayerPath): string {
+  if (path.section !== 'stage') {
+    return path.section;
+  }
+  return [`stage ${path.stage}`, `block ${path.block}`, path.branch].filter(Boolean).join(' › ');
+}
+
+/** The names of the layers that take each layer's output, keyed by layer name. */
+export function outboundByName(graph: ModelGraph): Map<string, string[]> {
+  const outbound = new Map<string, string[]>(graph.layers.map((layer) => [layer.name, []]));
+  for (const layer of graph.layers) {
+    for (const source of layer.inbound) {
+      outbound.get(source)?.push(layer.name);
+    }
+  }
+  return outbound;
+}

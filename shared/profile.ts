@@ -1,0 +1,146 @@
+/**
+ * Backends, profile requests and the events a profile run streams. The engine emits these; the
+ * CLI, the browser-mode server and the Electron main process pass them on unchanged.
+ */
+import type { ApiErrorInfo } from './errors';
+import type { ModelConfig } from './modelConfig';
+
+/** A runtime that can run the model. `tensorflow` is tfjs-node(-gpu)'s native backend. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** The backends in the order the engine tries them. */
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** Whether a backend can run here, and if not, why. */
+export interface BackendStatus {
+  name: BackendName;
+  available: boolean;
+  /** Why it is not available, in words ("@tensorflow/tfjs-node-gpu is not installed"). */
+  reason?: string;
+  /** Extra facts when available: the package that provides it, GPU or CPU, threads, SIMD. */
+  detail?: string;
+  /** Whether it is the one the engine picks by default. */
+  preferred?: boolean;
+}
+
+/** What the model is fed. */
+export type InputSource =
+  | { kind: 'random'; seed: number }
+  | { kind: 'zeros' }
+  /** PNG or JPEG bytes, base64-encoded; decoded and resized to the input size. */
+  | { kind: 'image'; base64: string; fileName?: string };
+
+/** `per-layer` times each layer with a sync after it; `whole` times `model.predict`. */
+export type ProfileMode = 'per-layer' | 'whole';
+
+/** A request to profile a forward pass. */
+export interface ProfileRequest {
+  config: ModelConfig;
+  /** A backend to force, or `auto` for the first available in BACKEND_ORDER. */
+  backend: BackendName | 'auto';
+  batch: number;
+  input: InputSource;
+  /** Untimed passes before the timed ones. */
+  warmup: number;
+  /** Timed passes. */
+  runs: number;
+  mode: ProfileMode;
+  /** Collect activation statistics for every layer in one pass. */
+  stats: boolean;
+  /** Refuse to run above this many bytes of estimated memory; default half the free memory. */
+  memoryBudgetBytes?: number;
+}
+
+/** Defaults for every field of a ProfileRequest but the config. */
+export const DEFAULT_PROFILE: Readonly<Omit<ProfileRequest, 'config'>> = Object.freeze<
+  Omit<ProfileRequest, 'config'>
+>({
+  backend: 'auto',
+  batch: 1,
+  input: { kind: 'random', seed: 42 },
+  warmup: 1,
+  runs: 3,
+  mode: 'per-layer',
+  stats: false,
+});
+
+/** Statistics of one layer's output in one pass. */
+export interface ActivationStats {
+  layerId: number;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** Fraction of values that are exactly zero (dead ReLUs). */
+  zeroFraction: number;
+  nanCount: number;
+  infCount: number;
+}
+
+/** Timing of one layer over the timed passes. */
+export interface LayerTiming {
+  layerId: number;
+  medianMs: number;
+  p95Ms: number;
+  minMs: number;
+}
+
+/** Everything a finished run reports. */
+export interface ProfileResult {
+  runId: string;
+  backend: BackendName;
+  mode: ProfileMode;
+  batch: number;
+  /** Per layer, for per-layer mode; empty for whole mode. */
+  layers: LayerTiming[];
+  /** Median over timed passes of the sum of per-layer times (per-layer mode). */
+  perLayerMedianMs: number | null;
+  /** Median over timed passes of `model.predict`. */
+  wholeMedianMs: number;
+  /** perLayerMedianMs ÷ wholeMedianMs: what timing each layer costs. */
+  overheadRatio: number | null;
+  /** Each timed pass's total, in order. */
+  passesMs: number[];
+  /** The time of the first (cold) pass, warm-up included. */
+  firstPassMs: number;
+  /** Peak bytes held by tensors during the run. */
+  peakBytes: number;
+  /** Activation statistics, when the request asked for them. */
+  stats?: ActivationStats[];
+}
+
+/** The events of a profile run, in the order they are emitted. */
+export type ProfileEvent =
+  | {
+      type: 'run-started';
+      runId: string;
+      backend: BackendName;
+      config: ModelConfig;
+      mode: ProfileMode;
+      /** Warm-up and timed passes. */
+      passes: { warmup: number; timed: number };
+      /** Layers timed per pass. */
+      layers: number;
+    }
+  /** One layer of one pass finished; `pass` counts timed passes from 0, warm-up passes are negative. */
+  | { type: 'layer-finished'; runId: string; pass: number; layerId: number; ms: number }
+  | { type: 'pass-finished'; runId: string; pass: number; totalMs: number }
+  | { type: 'run-finished'; runId: string; result: ProfileResult }
+  | { type: 'error'; runId: string; error: ApiErrorInfo };
+
+/** One feature map channel as 8-bit grayscale, normalised to its own range. */
+export interface FeatureMap {
+  channel: number;
+  width: number;
+  height: number;
+  /** width×height bytes, base64-encoded. */
+  base64: string;
+  min: number;
+  max: number;
+}
+
+/** A layer's activation statistics and its first channels as images. */
+export interface ActivationMaps {
+  stats: ActivationStats;
+  maps: FeatureMap[];
+}

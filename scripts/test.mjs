@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `npm test`: the unit tests (Vitest), then the end-to-end tests (Playwright in the system
+// Chromium), then one closing line `N passed, N failed, N skipped` over both.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+
+mkdirSync('.cache', { recursive: true });
+const unitReport = '.cache/vitest-report.json';
+const e2eReport = '.cache/playwright-report.json';
+const run = (command, args, env = {}) =>
+  spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+
+const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitReport}`]);
+const e2eStatus = existsSync('playwright.config.ts')
+  ? run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport })
+  : 0;
+
+const counts = { passed: 0, failed: 0, skipped: 0 };
+if (existsSync(unitReport)) {
+  const report = JSON.parse(readFileSync(unitReport, 'utf8'));
+  counts.passed += report.numPassedTests ?? 0;
+  counts.failed += report.numFailedTests ?? 0;
+  counts.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+}
+if (existsSync(e2eReport) && existsSync('playwright.config.ts')) {
+  const { stats } = JSON.parse(readFileSync(e2eReport, 'utf8'));
+  counts.passed += (stats?.expected ?? 0) + (stats?.flaky ?? 0);
+  counts.failed += stats?.unexpected ?? 0;
+  counts.skipped += stats?.skipped ?? 0;
+}
+const failed = unitStatus !== 0 || e2eStatus !== 0;
+if (failed && counts.failed === 0) {
+  counts.failed = 1; // a runner failed without a failing test (a crash, a broken config)
+}
+console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+process.exit(failed ? 1 : 0);

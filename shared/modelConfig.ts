@@ -183,3 +183,28 @@ export function configName(config: ModelConfig): string {
 export function configKey(config: ModelConfig): string {
   return CONFIG_FIELDS.map((field) => `${field}=${config[field]}`).join(';');
 }
+
+/** The shape of one of the four stages of a config. */
+export interface StageSpec {
+  /** Stage number, 1–4. */
+  stage: number;
+  /** Bottleneck blocks in the stage. */
+  blocks: number;
+  /** Channels of the bottleneck (and of the grouped 3×3): C·d·2^(stage−1). */
+  bottleneck: number;
+  /** Channels the stage outputs: 256·2^(stage−1). */
+  outputChannels: number;
+  /** Stride of the stage's first block: 1 for stage 1, 2 after. */
+  strides: number;
+}
+
+/** The four stages of a (valid) config, in order. */
+export function stageSpecs(config: ModelConfig): StageSpec[] {
+  return BLOCKS_BY_DEPTH[config.depth].map((blocks, index) => ({
+    stage: index + 1,
+    blocks,
+    bottleneck: config.cardinality * config.width * 2 ** index,
+    outputChannels: 256 * 2 ** index,
+    strides: index === 0 ? 1 : 2,
+  }));
+}

@@ -1,0 +1,167 @@
+/**
+ * Builds the seed notebook's ResNeXt in TensorFlow.js, for any valid ModelConfig. The functions
+ * mirror the seed line by line: `conv2dBnRelu` is `Conv2D_BN_ReLU`, `residualBlock` is
+ * `residual_block`, `buildResNeXt` is `ResNeXt_101`.
+ */
+import { InspectorError } from '../../shared/errors';
+import {
+  configName,
+  stageSpecs,
+  validateConfig,
+  type ModelConfig,
+  type StageSpec,
+} from '../../shared/modelConfig';
+import { GroupedConv2D } from './groupedConv2d';
+import { tf } from './tf';
+
+type SymbolicTensor = tf.SymbolicTensor;
+
+/**
+ * Keras-style layer names, fresh for each build: `conv2d`, `conv2d_1`, …; inputs start at
+ * `input_1`. tfjs's own counters are global across builds, so we keep our own.
+ */
+export class LayerNamer {
+  private readonly counts = new Map<string, number>();
+
+  /** The next name for a layer whose Keras base name is `base` (e.g. `conv2d`). */
+  next(base: string): string {
+    const count = this.counts.get(base) ?? 0;
+    this.counts.set(base, count + 1);
+    if (base === 'input') {
+      return `input_${count + 1}`;
+    }
+    return count === 0 ? base : `${base}_${count}`;
+  }
+}
+
+interface ConvOptions {
+  filters: number;
+  kernelSize: number;
+  strides?: number;
+  groups?: number;
+  useActivation?: boolean;
+}
+
+/** Conv2D (with bias, `same` padding) → BatchNormalization → optional ReLU, as in the seed. */
+function conv2dBnRelu(x: SymbolicTensor, names: LayerNamer, options: ConvOptions): SymbolicTensor {
+  const { filters, kernelSize, strides = 1, groups = 1, useActivation = true } = options;
+  const name = names.next('conv2d');
+  const conv =
+    groups === 1
+      ? tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', name })
+      : new GroupedConv2D({ filters, kernelSize, strides, padding: 'same', groups, name });
+  let y = conv.apply(x) as SymbolicTensor;
+  y = tf.layers
+    .batchNormalization({ name: names.next('batch_normalization') })
+    .apply(y) as SymbolicTensor;
+  if (useActivation) {
+    y = tf.layers
+      .activation({ activation: 'relu', name: names.next('activation') })
+      .apply(y) as SymbolicTensor;
+  }
+  return y;
+}
+
+interface BlockOptions {
+  /** Bottleneck channels (C·d·2^(stage−1)). */
+  bottleneck: number;
+  /** Block output channels (256·2^(stage−1)). */
+  outputFilters: number;
+  cardinality: number;
+  /** 2 on the first block of stages 2–4. */
+  strides: number;
+  strideOn: ModelConfig['strideOn'];
+}
+
+/** One bottleneck block: 1×1 → grouped 3×3 → 1×1, a projection shortcut where channels grow, Add → ReLU. */
+function residualBlock(
+  x: SymbolicTensor,
+  names: LayerNamer,
+  options: BlockOptions,
+): SymbolicTensor {
+  const { bottleneck, outputFilters, cardinality, strides, strideOn } = options;
+  const inputChannels = x.shape[3] as number;
+  let y = conv2dBnRelu(x, names, {
+    filters: bottleneck,
+    kernelSize: 1,
+    strides: strideOn === '1x1' ? strides : 1,
+  });
+  y = conv2dBnRelu(y, names, {
+    filters: bottleneck,
+    kernelSize: 3,
+    strides: strideOn === '3x3' ? strides : 1,
+    groups: cardinality,
+  });
+  y = conv2dBnRelu(y, names, { filters: outputFilters, kernelSize: 1, useActivation: false });
+  let residual = x;
+  if (inputChannels !== outputFilters || strides !== 1) {
+    residual = conv2dBnRelu(x, names, {
+      filters: outputFilters,
+      kernelSize: 1,
+      strides,
+      useActivation: false,
+    });
+  }
+  const sum = tf.layers.add({ name: names.next('add') }).apply([y, residual]) as SymbolicTensor;
+  return tf.layers
+    .activation({ activation: 'relu', name: names.next('activation') })
+    .apply(sum) as SymbolicTensor;
+}
+
+/** Checks a config and returns it complete, or throws INVALID_CONFIG with every issue. */
+export function checkedConfig(config: unknown): ModelConfig {
+  const validation = validateConfig(config);
+  if (!validation.ok) {
+    throw new InspectorError(
+      'INVALID_CONFIG',
+      validation.issues.map((issue) => issue.message).join(' '),
+    );
+  }
+  return validation.config;
+}
+
+function buildStage(x: SymbolicTensor, names: LayerNamer, spec: StageSpec, config: ModelConfig) {
+  let y = x;
+  for (let block = 0; block < spec.blocks; block += 1) {
+    y = residualBlock(y, names, {
+      bottleneck: spec.bottleneck,
+      outputFilters: spec.outputChannels,
+      cardinality: config.cardinality,
+      strides: block === 0 ? spec.strides : 1,
+      strideOn: config.strideOn,
+    });
+  }
+  return y;
+}
+
+/**
+ * Builds ResNeXt for a config (validated first; nothing is built for a bad one). Layer names are
+ * fresh per build; the model's name defaults to the config's name, e.g. `resnext101_32x4d`.
+ */
+export function buildResNeXt(config: ModelConfig, modelName?: string): tf.LayersModel {
+  const checked = checkedConfig(config);
+  const names = new LayerNamer();
+  const { inputSize, channels, classes } = checked;
+  const input = tf.input({
+    shape: [inputSize, inputSize, channels],
+    dtype: 'float32',
+    name: names.next('input'),
+  });
+  // Entry flow.
+  let x = conv2dBnRelu(input, names, { filters: 64, kernelSize: 7, strides: 2 });
+  x = tf.layers
+    .maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: names.next('max_pooling2d') })
+    .apply(x) as SymbolicTensor;
+  // Middle flow.
+  for (const spec of stageSpecs(checked)) {
+    x = buildStage(x, names, spec, checked);
+  }
+  // Exit flow.
+  x = tf.layers
+    .globalAveragePooling2d({ name: names.next('global_average_pooling2d') })
+    .apply(x) as SymbolicTensor;
+  const output = tf.layers
+    .dense({ units: classes, activation: 'softmax', name: names.next('dense') })
+    .apply(x) as SymbolicTensor;
+  return tf.model({ inputs: input, outputs: output, name: modelName ?? configName(checked) });
+}

@@ -49,7 +49,29 @@ export interface InspectorApi {
   appInfo(): Promise<AppInfo>;
   /** Subscribes to profile events, delivered in batches; returns the unsubscribe function. */
   onProfileEvents(listener: (events: ProfileEvent[]) => void): () => void;
+  /**
+   * Subscribes to the application menu's commands; returns the unsubscribe function. Present only
+   * in Electron, where there is a menu; absent in browser mode.
+   */
+  onMenu?(listener: (command: MenuCommand) => void): () => void;
 }
+
+/** The commands of the Electron application menu, as the renderer receives them. */
+export const MENU_COMMANDS = [
+  'export-png',
+  'export-svg',
+  'export-summary',
+  'export-trace',
+  'view-fit',
+  'view-collapse-all',
+  'view-expand-all',
+  'view-heat-map',
+  'help-about',
+  'help-backends',
+] as const;
+
+/** One command of the application menu. */
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** The names of the request/response calls of InspectorApi. */
 export const API_CALLS = [

@@ -107,6 +107,14 @@ export interface ProfileResult {
   peakBytes: number;
   /** Activation statistics, when the request asked for them. */
   stats?: ActivationStats[];
+  /** Per timed pass, each layer's ms indexed by layer id (per-layer mode); feeds the trace. */
+  layerMsByPass?: number[][];
+  /** Each timed whole pass's total, in order (both modes). */
+  wholePassesMs?: number[];
+  /** Warm-up passes run before the timed ones. */
+  warmup?: number;
+  /** The memory guard's estimate for this run, in bytes. */
+  estimatedBytes?: number;
 }
 
 /** The events of a profile run, in the order they are emitted. */

@@ -1,0 +1,256 @@
+/**
+ * The profiler: warm-up and timed passes through a Runtime, layer by layer or whole, streaming
+ * ProfileEvents in batches (at most ~30 a second, the first well before a pass ends), with
+ * cancellation between layers and the statistics of a finished run.
+ */
+import { InspectorError, toErrorInfo } from '../../shared/errors';
+import type {
+  ActivationStats,
+  LayerTiming,
+  ProfileEvent,
+  ProfileRequest,
+  ProfileResult,
+} from '../../shared/profile';
+import { activationStats } from './activations';
+import type { LayerRecord, Runtime, RuntimeModel } from './runtime';
+
+/** The interval between event batches: ~30 messages a second. */
+export const EVENT_BATCH_MS = 1000 / 30;
+/** The longest stretch the profiler runs without yielding to the event loop (so a cancel gets in). */
+export const YIELD_EVERY_MS = 20;
+
+/** Collects events and hands them on in batches, at most one batch per interval. */
+export class EventBatcher {
+  private pending: ProfileEvent[] = [];
+  private last = -Infinity;
+
+  constructor(
+    private readonly send: (events: ProfileEvent[]) => void,
+    private readonly intervalMs = EVENT_BATCH_MS,
+  ) {}
+
+  /** Queues an event; sends the batch when the interval has passed or `now` is set. */
+  push(event: ProfileEvent, now = false): void {
+    this.pending.push(event);
+    if (now || performance.now() - this.last >= this.intervalMs) {
+      this.flush();
+    }
+  }
+
+  /** Sends what is queued. */
+  flush(): void {
+    if (this.pending.length > 0) {
+      const events = this.pending;
+      this.pending = [];
+      this.last = performance.now();
+      this.send(events);
+    }
+  }
+}
+
+/** Options of one profile run. */
+export interface ProfileRunOptions {
+  runId: string;
+  /** Receives each batch of events. */
+  emit: (events: ProfileEvent[]) => void;
+  /** Whether the run has been cancelled; checked between layers and passes. */
+  isCancelled: () => boolean;
+  /** The memory guard's estimate, reported in the result. */
+  estimatedBytes?: number;
+}
+
+/** The median of a list (0 for an empty one). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) {
+    return 0;
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The nearest-rank percentile of a list, p in [0, 100]. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) {
+    return 0;
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+/** Per-layer median, p95 and min over the timed passes (rows: passes, columns: layer ids). */
+export function layerTimings(layerMsByPass: readonly (readonly number[])[]): LayerTiming[] {
+  const layers = layerMsByPass[0]?.length ?? 0;
+  return Array.from({ length: layers }, (_, layerId) => {
+    const times = layerMsByPass.map((pass) => pass[layerId]);
+    return {
+      layerId,
+      medianMs: median(times),
+      p95Ms: percentile(times, 95),
+      minMs: Math.min(...times),
+    };
+  });
+}
+
+const cancelled = (): InspectorError =>
+  new InspectorError('CANCELLED', 'The profile run was cancelled.');
+
+/** A checkpoint that yields to the event loop every YIELD_EVERY_MS and reports a cancel. */
+function makeCheckpoint(isCancelled: () => boolean): () => Promise<boolean> {
+  let lastYield = performance.now();
+  return async () => {
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+    return isCancelled();
+  };
+}
+
+/**
+ * Runs a profile of an already built model with an already loaded input, emitting every event of
+ * the run, the last being `run-finished` or `error`. Returns the result, or null when the run
+ * failed or was cancelled (its error event says which). Never throws.
+ */
+export async function runProfile<M extends RuntimeModel, I>(
+  runtime: Runtime<M, I>,
+  model: M,
+  input: I,
+  request: ProfileRequest,
+  options: ProfileRunOptions,
+): Promise<ProfileResult | null> {
+  const batcher = new EventBatcher(options.emit);
+  const { runId } = options;
+  try {
+    const result = await profilePasses(runtime, model, input, request, options, batcher);
+    batcher.push({ type: 'run-finished', runId, result }, true);
+    return result;
+  } catch (error) {
+    batcher.push({ type: 'error', runId, error: toErrorInfo(error) }, true);
+    return null;
+  }
+}
+
+async function profilePasses<M extends RuntimeModel, I>(
+  runtime: Runtime<M, I>,
+  model: M,
+  input: I,
+  request: ProfileRequest,
+  options: ProfileRunOptions,
+  batcher: EventBatcher,
+): Promise<ProfileResult> {
+  const { runId, isCancelled } = options;
+  const { warmup, runs, mode } = request;
+  const checkpoint = makeCheckpoint(isCancelled);
+  const stopIfCancelled = async (): Promise<void> => {
+    if (await checkpoint()) {
+      throw cancelled();
+    }
+  };
+  batcher.push(
+    {
+      type: 'run-started',
+      runId,
+      backend: runtime.backend,
+      config: model.config,
+      mode,
+      passes: { warmup, timed: runs },
+      layers: mode === 'per-layer' ? model.layerCount : 0,
+    },
+    true,
+  );
+  const passesMs: number[] = [];
+  const layerMsByPass: number[][] = [];
+  let firstPassMs: number | undefined;
+  for (let pass = -warmup; pass < runs; pass += 1) {
+    await stopIfCancelled();
+    let totalMs: number;
+    if (mode === 'per-layer') {
+      const times = new Array<number>(model.layerCount).fill(0);
+      const outcome = await runtime.runLayers(model, input, {
+        checkpoint,
+        onLayer: (record: LayerRecord) => {
+          times[record.layerId] = record.ms;
+          batcher.push({
+            type: 'layer-finished',
+            runId,
+            pass,
+            layerId: record.layerId,
+            ms: record.ms,
+          });
+        },
+      });
+      if (outcome.stopped) {
+        throw cancelled();
+      }
+      totalMs = outcome.totalMs;
+      if (pass >= 0) {
+        layerMsByPass.push(times);
+      }
+    } else {
+      totalMs = (await runtime.runWhole(model, input)).totalMs;
+    }
+    firstPassMs ??= totalMs;
+    if (pass >= 0) {
+      passesMs.push(totalMs);
+    }
+    batcher.push({ type: 'pass-finished', runId, pass, totalMs });
+  }
+  batcher.flush();
+  // An untimed pass measures the peak; in per-layer mode it also warms `predict` up.
+  await stopIfCancelled();
+  const peak = await runtime.runWhole(model, input, { measurePeak: true });
+  const wholePassesMs = mode === 'whole' ? passesMs : [];
+  for (let pass = 0; mode === 'per-layer' && pass < runs; pass += 1) {
+    await stopIfCancelled();
+    wholePassesMs.push((await runtime.runWhole(model, input)).totalMs);
+  }
+  const stats = request.stats ? await statsPass(runtime, model, input, checkpoint) : undefined;
+  const wholeMedianMs = median(wholePassesMs);
+  const perLayerMedianMs =
+    mode === 'per-layer'
+      ? median(layerMsByPass.map((times) => times.reduce((sum, ms) => sum + ms, 0)))
+      : null;
+  return {
+    runId,
+    backend: runtime.backend,
+    mode,
+    batch: request.batch,
+    layers: mode === 'per-layer' ? layerTimings(layerMsByPass) : [],
+    perLayerMedianMs,
+    wholeMedianMs,
+    overheadRatio: perLayerMedianMs === null ? null : perLayerMedianMs / wholeMedianMs,
+    passesMs,
+    firstPassMs: firstPassMs ?? 0,
+    peakBytes: Math.max(peak.peakBytes ?? 0, runtime.memory().bytes),
+    stats,
+    layerMsByPass: mode === 'per-layer' ? layerMsByPass : undefined,
+    wholePassesMs,
+    warmup,
+    estimatedBytes: options.estimatedBytes,
+  };
+}
+
+/** One untimed layer-by-layer pass that computes every layer's activation statistics. */
+async function statsPass<M extends RuntimeModel, I>(
+  runtime: Runtime<M, I>,
+  model: M,
+  input: I,
+  checkpoint: () => Promise<boolean>,
+): Promise<ActivationStats[]> {
+  const stats: ActivationStats[] = [];
+  const outcome = await runtime.runLayers(model, input, {
+    checkpoint,
+    withOutputs: true,
+    onLayer: (record) => {
+      if (record.output) {
+        stats.push(activationStats(record.layerId, record.output.data));
+      }
+    },
+  });
+  if (outcome.stopped) {
+    throw cancelled();
+  }
+  return stats;
+}

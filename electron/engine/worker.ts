@@ -1,0 +1,263 @@
+/**
+ * The engine behind the worker protocol: one model cached at a time, calls that use the model run
+ * one after another, cancel is served at once. Loaded as a worker_threads entry it listens on its
+ * parent port; imported on a main thread it only exports `Engine` (for in-process use and tests).
+ */
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { ActivationOptions } from '../../shared/api';
+import type {
+  EngineHostMessage,
+  EngineWorkerData,
+  EngineWorkerMessage,
+} from '../../shared/engineProtocol';
+import { InspectorError, toErrorInfo, type Result } from '../../shared/errors';
+import { configKey, type ModelConfig } from '../../shared/modelConfig';
+import type { ModelGraph } from '../../shared/modelGraph';
+import type {
+  ActivationMaps,
+  BackendName,
+  BackendStatus,
+  InputSource,
+  ProfileEvent,
+  ProfileRequest,
+  ProfileResult,
+} from '../../shared/profile';
+import { activationStats, featureMaps } from './activations';
+import { listBackends, useBackend } from './backends';
+import { describeModel } from './describe';
+import { makeInput } from './inputData';
+import { checkMemory, defaultBudget } from './memoryGuard';
+import { runProfile } from './profiler';
+import { checkedConfig } from './resnext';
+import { TfjsRuntime, type TfjsModel } from './tfjsRuntime';
+import type { LayerOutput } from './runtime';
+
+/** What the engine remembers of a run, to answer activation requests. */
+interface RunRecord {
+  config: ModelConfig;
+  backend: BackendName;
+  input: InputSource;
+  result?: ProfileResult | null;
+}
+
+interface CachedModel {
+  key: string;
+  runtime: TfjsRuntime;
+  model: TfjsModel;
+}
+
+/** How many finished runs the engine remembers. */
+const KEPT_RUNS = 8;
+
+/** The engine: builds, describes and profiles models; one call that touches a model at a time. */
+export class Engine {
+  private queue: Promise<unknown> = Promise.resolve();
+  private cached?: CachedModel;
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly pending = new Set<string>();
+  private readonly cancelled = new Set<string>();
+
+  constructor(private readonly emit: (events: ProfileEvent[]) => void) {}
+
+  /** Runs tasks that touch tfjs one after another. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task, task);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  backends(): Promise<BackendStatus[]> {
+    // Probing switches backends; never do it under a running pass.
+    return this.serial(() => listBackends());
+  }
+
+  describe(config: ModelConfig): Promise<ModelGraph> {
+    return this.serial(async () => {
+      const checked = checkedConfig(config);
+      checkMemory(checked, 1, defaultBudget('auto'));
+      const cached =
+        this.cached?.key.endsWith(configKey(checked)) === true
+          ? this.cached
+          : await this.ensureModel(checked, 'auto');
+      return describeModel(cached.model.model, checked, { weights: true });
+    });
+  }
+
+  /** Checks a request and the memory budget at once, then queues the run; resolves before it runs. */
+  profile(request: ProfileRequest, runId: string): Promise<{ runId: string }> {
+    const config = checkedConfig(request.config);
+    const budget = request.memoryBudgetBytes ?? defaultBudget(request.backend);
+    const estimate = checkMemory(config, request.batch, budget);
+    if (this.runs.has(runId) || this.pending.has(runId)) {
+      throw new InspectorError('INVALID_REQUEST', `Run ${runId} exists already; use a new run id.`);
+    }
+    this.pending.add(runId);
+    void this.serial(() => this.run({ ...request, config }, runId, estimate.totalBytes));
+    return Promise.resolve({ runId });
+  }
+
+  /** Stops a queued or running run; its last event is an error CANCELLED. Unknown runs: nothing. */
+  cancel(runId: string): Promise<void> {
+    if (this.pending.has(runId)) {
+      this.cancelled.add(runId);
+    }
+    return Promise.resolve();
+  }
+
+  activations(runId: string, layerId: number, options: ActivationOptions): Promise<ActivationMaps> {
+    return this.serial(async () => {
+      const record = this.runs.get(runId);
+      if (!record) {
+        throw new InspectorError('NOT_FOUND', `No run ${runId} is kept; profile the model again.`);
+      }
+      const { runtime, model } = await this.ensureModel(record.config, record.backend);
+      if (!Number.isInteger(layerId) || layerId < 0 || layerId >= model.layerCount) {
+        throw new InspectorError(
+          'NOT_FOUND',
+          `No layer ${layerId}: the model has layers 0–${model.layerCount - 1}.`,
+        );
+      }
+      const input = runtime.loadInput(makeInput(record.input, record.config, 1));
+      let output: LayerOutput | undefined;
+      try {
+        await runtime.runLayers(model, input, {
+          untilLayer: layerId,
+          withOutputs: (id) => id === layerId,
+          onLayer: (layer) => {
+            output = layer.output ?? output;
+          },
+        });
+      } finally {
+        runtime.releaseInput(input);
+      }
+      if (!output) {
+        throw new InspectorError('INTERNAL', `Layer ${layerId} gave no output.`);
+      }
+      const kept = record.result?.stats?.find((stats) => stats.layerId === layerId);
+      return {
+        stats: kept ?? activationStats(layerId, output.data),
+        maps: featureMaps(output, options.channels),
+      };
+    });
+  }
+
+  /** Frees the cached model. */
+  dispose(): void {
+    if (this.cached) {
+      this.cached.runtime.release(this.cached.model);
+      this.cached = undefined;
+    }
+  }
+
+  /** The model for a config on a backend, built unless it is the cached one. */
+  async ensureModel(config: ModelConfig, choice: BackendName | 'auto'): Promise<CachedModel> {
+    const backend = await useBackend(choice);
+    const key = `${backend}|${configKey(config)}`;
+    if (this.cached?.key === key) {
+      return this.cached;
+    }
+    this.dispose();
+    const runtime = new TfjsRuntime(backend);
+    this.cached = { key, runtime, model: await runtime.build(config) };
+    return this.cached;
+  }
+
+  private async run(request: ProfileRequest, runId: string, estimatedBytes: number): Promise<void> {
+    const fail = (error: unknown): void =>
+      this.emit([{ type: 'error', runId, error: toErrorInfo(error) }]);
+    try {
+      if (this.cancelled.has(runId)) {
+        fail(new InspectorError('CANCELLED', 'The profile run was cancelled.'));
+        return;
+      }
+      const { runtime, model } = await this.ensureModel(request.config, request.backend);
+      const record: RunRecord = {
+        config: request.config,
+        backend: runtime.backend,
+        input: request.input,
+      };
+      const input = runtime.loadInput(makeInput(request.input, request.config, request.batch));
+      try {
+        record.result = await runProfile(runtime, model, input, request, {
+          runId,
+          emit: this.emit,
+          isCancelled: () => this.cancelled.has(runId),
+          estimatedBytes,
+        });
+      } finally {
+        runtime.releaseInput(input);
+      }
+      this.remember(runId, record);
+    } catch (error) {
+      fail(error);
+    } finally {
+      this.pending.delete(runId);
+      this.cancelled.delete(runId);
+    }
+  }
+
+  private remember(runId: string, record: RunRecord): void {
+    this.runs.set(runId, record);
+    for (const old of this.runs.keys()) {
+      if (this.runs.size <= KEPT_RUNS) {
+        break;
+      }
+      this.runs.delete(old);
+    }
+  }
+}
+
+/** Answers one call with a Result envelope. */
+async function answer(engine: Engine, message: EngineHostMessage): Promise<Result<unknown>> {
+  try {
+    if (message.kind !== 'call') {
+      throw new InspectorError('INVALID_REQUEST', 'Not a call.');
+    }
+    switch (message.method) {
+      case 'backends':
+        return { ok: true, value: await engine.backends() };
+      case 'describe':
+        return { ok: true, value: await engine.describe(...message.args) };
+      case 'profile':
+        return { ok: true, value: await engine.profile(...message.args) };
+      case 'cancel':
+        return { ok: true, value: await engine.cancel(...message.args) };
+      case 'activations':
+        return { ok: true, value: await engine.activations(...message.args) };
+      default:
+        throw new InspectorError('INVALID_REQUEST', 'Unknown engine call.');
+    }
+  } catch (error) {
+    return { ok: false, error: toErrorInfo(error) };
+  }
+}
+
+/** Serves the protocol on a port (the worker's parent port). */
+export function serve(port: MessagePort, data: EngineWorkerData): Engine {
+  const post = (message: EngineWorkerMessage): void => port.postMessage(message);
+  const engine = new Engine((events) => post({ kind: 'events', events }));
+  port.on('message', (message: EngineHostMessage) => {
+    if (message.kind === 'crash') {
+      if (data.testHooks) {
+        crash(message.how);
+      }
+      return;
+    }
+    void answer(engine, message).then((result) => post({ kind: 'result', id: message.id, result }));
+  });
+  post({ kind: 'ready' });
+  return engine;
+}
+
+function crash(how: 'exit' | 'throw'): void {
+  if (how === 'exit') {
+    process.exit(3);
+  }
+  setImmediate(() => {
+    throw new Error('Test hook: the engine threw on purpose.');
+  });
+}
+
+if (!isMainThread && parentPort) {
+  serve(parentPort, { testHooks: false, ...(workerData as Partial<EngineWorkerData>) });
+}

@@ -7,7 +7,10 @@ import { BLOCKS_BY_DEPTH, DEFAULT_CONFIG, type ModelConfig } from '../../shared/
 import { closedForm } from './resnextClosedForm';
 
 const trainableCount = (model: tf.LayersModel) =>
-  model.trainableWeights.reduce((sum, weight) => sum + weight.shape.reduce((a, b) => a * b, 1), 0);
+  model.trainableWeights.reduce(
+    (sum, weight) => sum + (weight.shape as number[]).reduce((a, b) => a * b, 1),
+    0,
+  );
 
 describe('buildResNeXt, the seed model', () => {
   let model: tf.LayersModel;

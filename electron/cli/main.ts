@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ command: C
     about: 'list the TensorFlow.js backends and why any cannot run',
     load: () => import('./backends'),
   },
+  profile: { about: 'time a forward pass, per layer or whole', load: () => import('./profile') },
 };
 
 function usage(): string {

@@ -1,0 +1,220 @@
+/**
+ * `profile`: times a forward pass in the engine worker, layer by layer or whole, with progress on
+ * stderr (a bar on a terminal, plain lines otherwise) and the result on stdout: a text report or
+ * the run-finished payload as JSON. `--trace FILE` also writes a Chrome/Perfetto trace.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { InspectorError } from '../../shared/errors';
+import type { ModelGraph } from '../../shared/modelGraph';
+import {
+  DEFAULT_PROFILE,
+  type BackendStatus,
+  type InputSource,
+  type ProfileEvent,
+  type ProfileRequest,
+  type ProfileResult,
+} from '../../shared/profile';
+import { profileReport } from '../../shared/profileReport';
+import { profileTrace } from '../../shared/trace';
+import { EngineClient } from '../engine/client';
+import { checkMemory, defaultBudget } from '../engine/memoryGuard';
+import { parseFlags, UsageError, type ParsedFlags } from './args';
+import type { CliCommand, CliIo } from './command';
+import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, configFromFlags } from './summary';
+
+const FLAGS = {
+  ...CONFIG_FLAGS,
+  image: { kind: 'string' },
+  zeros: { kind: 'boolean' },
+  seed: { kind: 'integer', min: 0 },
+  backend: { kind: 'choice', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] },
+  batch: { kind: 'integer' },
+  warmup: { kind: 'integer', min: 0 },
+  runs: { kind: 'integer' },
+  mode: { kind: 'choice', choices: ['per-layer', 'whole'] },
+  stats: { kind: 'boolean' },
+  'budget-mb': { kind: 'integer' },
+  format: { kind: 'choice', choices: ['text', 'json'] },
+  trace: { kind: 'string' },
+} as const;
+
+const USAGE = `Usage: npm run -s cli -- profile [flags]
+
+Times a forward pass (warm-up, then timed passes) and prints the result to stdout; progress goes to stderr.
+${CONFIG_FLAGS_USAGE}
+  --image FILE         feed a PNG or JPEG, resized to the input size (default: seeded random normal)
+  --zeros              feed zeros
+  --seed N             seed of the random input (default 42)
+  --backend B          auto, tensorflow, wasm or cpu (default auto)
+  --batch N            batch size (default 1)
+  --warmup N           untimed passes first (default 1)
+  --runs N             timed passes (default 3)
+  --mode M             per-layer (a sync after each layer) or whole (model.predict) (default per-layer)
+  --stats              activation statistics of every layer (one more pass)
+  --budget-mb N        refuse runs estimated above N MB (default: half the free memory)
+  --format F           text or json (the run-finished payload, every layer) (default text)
+  --trace FILE         also write the run in Chrome's Trace Event format (Perfetto, chrome://tracing)`;
+
+function inputFromFlags(flags: ParsedFlags): InputSource {
+  if (flags.image !== undefined && flags.zeros) {
+    throw new UsageError('--image and --zeros exclude each other; give one.');
+  }
+  if (typeof flags.image === 'string') {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(flags.image);
+    } catch {
+      throw new UsageError(`--image: cannot read ${flags.image}; give a PNG or JPEG file.`);
+    }
+    return { kind: 'image', base64: bytes.toString('base64'), fileName: basename(flags.image) };
+  }
+  return flags.zeros ? { kind: 'zeros' } : { kind: 'random', seed: Number(flags.seed ?? 42) };
+}
+
+/** The ProfileRequest the flags describe. */
+export function requestFromFlags(flags: ParsedFlags): ProfileRequest {
+  const number = (name: string, fallback: number): number =>
+    flags[name] === undefined ? fallback : Number(flags[name]);
+  return {
+    ...DEFAULT_PROFILE,
+    config: configFromFlags(flags),
+    backend: (flags.backend ?? 'auto') as ProfileRequest['backend'],
+    batch: number('batch', DEFAULT_PROFILE.batch),
+    input: inputFromFlags(flags),
+    warmup: number('warmup', DEFAULT_PROFILE.warmup),
+    runs: number('runs', DEFAULT_PROFILE.runs),
+    mode: (flags.mode ?? DEFAULT_PROFILE.mode) as ProfileRequest['mode'],
+    stats: flags.stats === true,
+    memoryBudgetBytes: flags['budget-mb'] === undefined ? undefined : number('budget-mb', 0) * 1e6,
+  };
+}
+
+/** Progress on stderr: a redrawn bar on a terminal, one line per pass otherwise. */
+function progress(io: CliIo, request: ProfileRequest): (event: ProfileEvent) => void {
+  let layers = 0;
+  let done = 0;
+  let drawn = 0;
+  const passes = request.warmup + request.runs;
+  return (event) => {
+    if (event.type === 'run-started') {
+      layers = event.layers;
+      io.err(
+        `Profiling on ${event.backend}: ${request.warmup} warm-up + ${request.runs} timed passes\n`,
+      );
+    } else if (event.type === 'layer-finished') {
+      done += 1;
+      const total = Math.max(1, passes * layers);
+      if (io.errIsTty && (performance.now() - drawn > 100 || done === total)) {
+        drawn = performance.now();
+        const filled = Math.round((done / total) * 30);
+        const pass =
+          event.pass < 0 ? `warm-up ${request.warmup + event.pass + 1}` : `pass ${event.pass + 1}`;
+        io.err(
+          `\r[${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${Math.round((100 * done) / total)}% ${pass}, layer ${event.layerId + 1}/${layers}  `,
+        );
+      }
+    } else if (event.type === 'pass-finished') {
+      const label =
+        event.pass < 0
+          ? `warm-up pass ${request.warmup + event.pass + 1}`
+          : `pass ${event.pass + 1}/${request.runs}`;
+      if (!io.errIsTty) {
+        io.err(`${label}: ${event.totalMs.toFixed(1)} ms\n`);
+      } else if (layers === 0) {
+        io.err(`\r${label}: ${event.totalMs.toFixed(1)} ms  `);
+      }
+    } else if (io.errIsTty) {
+      io.err('\n');
+    }
+  };
+}
+
+/** Runs one profile through the client and resolves with its result; Ctrl-C cancels it. */
+async function runOnce(
+  client: EngineClient,
+  request: ProfileRequest,
+  io: CliIo,
+): Promise<ProfileResult> {
+  const show = progress(io, request);
+  let runId: string | undefined;
+  const early: ProfileEvent[] = [];
+  const finished = new Promise<ProfileResult>((resolve, reject) => {
+    const handle = (event: ProfileEvent): void => {
+      show(event);
+      if (event.type === 'run-finished') {
+        resolve(event.result);
+      } else if (event.type === 'error') {
+        reject(new InspectorError(event.error.code, event.error.message));
+      }
+    };
+    client.onProfileEvents((events) => {
+      for (const event of events) {
+        if (runId === undefined) {
+          early.push(event);
+        } else if (event.runId === runId) {
+          handle(event);
+        }
+      }
+    });
+    void client.profile(request).then((started) => {
+      runId = started.runId;
+      early.filter((event) => event.runId === runId).forEach(handle);
+    }, reject);
+  });
+  const interrupt = (): void => {
+    io.err('\nCancelling…\n');
+    if (runId) {
+      void client.cancel(runId);
+    }
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    return await finished;
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
+}
+
+/** The JSON output: the run-finished result, each layer with its name and class. */
+function jsonOutput(result: ProfileResult, graph: ModelGraph): string {
+  const layers = result.layers.map((timing) => ({
+    ...timing,
+    name: graph.layers[timing.layerId]?.name,
+    className: graph.layers[timing.layerId]?.className,
+  }));
+  return `${JSON.stringify({ ...result, model: graph.name, config: graph.config, layers }, null, 2)}\n`;
+}
+
+export const command: CliCommand = {
+  usage: USAGE,
+  async run(argv, io) {
+    const flags = parseFlags(argv, FLAGS, 'profile');
+    if (flags.help) {
+      io.out(`${USAGE}\n`);
+      return 0;
+    }
+    const request = requestFromFlags(flags);
+    const budget = request.memoryBudgetBytes ?? defaultBudget(request.backend);
+    checkMemory(request.config, request.batch, budget);
+    const client = new EngineClient();
+    try {
+      const backends: BackendStatus[] = await client.backends();
+      io.err('Building the model…\n');
+      const graph = await client.describe(request.config);
+      const result = await runOnce(client, request, io);
+      if (typeof flags.trace === 'string') {
+        writeFileSync(flags.trace, JSON.stringify(profileTrace(result, graph)));
+        io.err(`Trace written to ${flags.trace}\n`);
+      }
+      io.out(
+        flags.format === 'json'
+          ? jsonOutput(result, graph)
+          : profileReport(result, graph, { backends, requested: request.backend }),
+      );
+      return 0;
+    } finally {
+      await client.dispose();
+    }
+  },
+};

@@ -1,0 +1,151 @@
+/**
+ * The text report of a profile run, as the CLI prints it: the backend and why, the whole-pass and
+ * layer-by-layer medians and their ratio, the slowest layers, and time per stage and per layer type.
+ */
+import type { LayerInfo, ModelGraph } from './modelGraph';
+import type { BackendName, BackendStatus, LayerTiming, ProfileResult } from './profile';
+
+/** Options of the report. */
+export interface ProfileReportOptions {
+  /** The backends as the engine reported them, for the "why". */
+  backends?: readonly BackendStatus[];
+  /** The backend the request asked for. */
+  requested?: BackendName | 'auto';
+  /** How many of the slowest layers to list; 15 by default. */
+  top?: number;
+}
+
+/** Time summed over a group of layers. */
+export interface GroupTime {
+  group: string;
+  layers: number;
+  ms: number;
+  /** Share of the sum of all layer medians, 0–1. */
+  share: number;
+}
+
+const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+const pad = (text: string, width: number): string =>
+  text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+const shapeText = (layer: LayerInfo): string =>
+  `(${layer.outputShape.map((size) => size ?? 'None').join(', ')})`;
+
+/** The stage a layer belongs to: `stem`, `stage 1`…`stage 4`, `head` or `input`. */
+export function stageOf(layer: LayerInfo): string {
+  return layer.path.section === 'stage' ? `stage ${layer.path.stage}` : layer.path.section;
+}
+
+/** A layer's type for grouping: its class, with grouped convolutions apart from plain ones. */
+export function typeOf(layer: LayerInfo): string {
+  return layer.className === 'Conv2D' && (layer.groups ?? 1) > 1
+    ? 'Conv2D (grouped)'
+    : layer.className;
+}
+
+/** Sums layer medians by a key, largest first. */
+export function timeBy(
+  timings: readonly LayerTiming[],
+  graph: ModelGraph,
+  key: (layer: LayerInfo) => string,
+): GroupTime[] {
+  const total = timings.reduce((sum, timing) => sum + timing.medianMs, 0);
+  const groups = new Map<string, GroupTime>();
+  for (const timing of timings) {
+    const layer = graph.layers[timing.layerId];
+    const group = layer ? key(layer) : 'unknown';
+    const entry = groups.get(group) ?? { group, layers: 0, ms: 0, share: 0 };
+    entry.layers += 1;
+    entry.ms += timing.medianMs;
+    groups.set(group, entry);
+  }
+  return [...groups.values()]
+    .map((entry) => ({ ...entry, share: total > 0 ? entry.ms / total : 0 }))
+    .sort((a, b) => b.ms - a.ms);
+}
+
+function backendLines(result: ProfileResult, options: ProfileReportOptions): string[] {
+  const status = options.backends?.find((backend) => backend.name === result.backend);
+  const why =
+    options.requested && options.requested !== 'auto'
+      ? 'forced by the request'
+      : 'picked automatically: the first available of tensorflow, wasm, cpu';
+  const lines = [
+    `Backend: ${result.backend}${status?.detail ? ` (${status.detail})` : ''}, ${why}`,
+  ];
+  for (const other of options.backends ?? []) {
+    if (!other.available) {
+      lines.push(`  ${other.name}: not available, ${other.reason ?? 'no reason given'}`);
+    }
+  }
+  return lines;
+}
+
+function totalsLines(result: ProfileResult): string[] {
+  const lines = [`Whole pass (model.predict), median: ${ms(result.wholeMedianMs)}`];
+  if (result.perLayerMedianMs !== null) {
+    lines.push(`Layer by layer, median of per-layer sums: ${ms(result.perLayerMedianMs)}`);
+    lines.push(
+      `Overhead of per-layer timing: ×${(result.overheadRatio ?? 0).toFixed(2)} the whole pass`,
+    );
+  }
+  lines.push(`First (cold) pass: ${ms(result.firstPassMs)}`);
+  const estimate = result.estimatedBytes
+    ? ` (estimated before the run: ${(result.estimatedBytes / 1e6).toFixed(0)} MB)`
+    : '';
+  lines.push(`Peak tensor memory: ${(result.peakBytes / 1e6).toFixed(0)} MB${estimate}`);
+  return lines;
+}
+
+function slowestLines(result: ProfileResult, graph: ModelGraph, top: number): string[] {
+  const total = result.layers.reduce((sum, timing) => sum + timing.medianMs, 0);
+  const slowest = [...result.layers].sort((a, b) => b.medianMs - a.medianMs).slice(0, top);
+  const lines = [
+    `${top} slowest layers (median over timed passes)`,
+    `  ${pad('Layer', 28)}${pad('Type', 18)}${pad('Output shape', 24)}${'median'.padStart(11)}${'p95'.padStart(11)}${'share'.padStart(8)}`,
+  ];
+  for (const timing of slowest) {
+    const layer = graph.layers[timing.layerId];
+    lines.push(
+      `  ${pad(layer?.name ?? `layer ${timing.layerId}`, 28)}${pad(layer ? typeOf(layer) : '?', 18)}` +
+        `${pad(layer ? shapeText(layer) : '?', 24)}${ms(timing.medianMs).padStart(11)}` +
+        `${ms(timing.p95Ms).padStart(11)}${percent(total > 0 ? timing.medianMs / total : 0).padStart(8)}`,
+    );
+  }
+  return lines;
+}
+
+function groupLines(title: string, groups: readonly GroupTime[]): string[] {
+  return [
+    title,
+    ...groups.map(
+      (group) =>
+        `  ${pad(group.group, 20)}${String(group.layers).padStart(5)} ${group.layers === 1 ? 'layer ' : 'layers'}` +
+        `${ms(group.ms).padStart(12)}${percent(group.share).padStart(8)}`,
+    ),
+  ];
+}
+
+/** The report as lines of text, ending with a newline. */
+export function profileReport(
+  result: ProfileResult,
+  graph: ModelGraph,
+  options: ProfileReportOptions = {},
+): string {
+  const passes = `${result.warmup ?? 0} warm-up + ${result.passesMs.length} timed passes`;
+  const sections: string[][] = [
+    [
+      `Model: ${graph.name} (${graph.totals.layers} layers), batch ${result.batch}, ${result.mode} mode, ${passes}`,
+      ...backendLines(result, options),
+    ],
+    totalsLines(result),
+  ];
+  if (result.layers.length > 0) {
+    sections.push(slowestLines(result, graph, options.top ?? 15));
+    sections.push(groupLines('Time per stage', timeBy(result.layers, graph, stageOf)));
+    sections.push(groupLines('Time per layer type', timeBy(result.layers, graph, typeOf)));
+  } else {
+    sections.push(['Per-layer times need --mode per-layer.']);
+  }
+  return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
+}

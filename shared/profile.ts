@@ -5,8 +5,15 @@
 import type { ApiErrorInfo } from './errors';
 import type { ModelConfig } from './modelConfig';
 
-/** A runtime that can run the model. `tensorflow` is tfjs-node(-gpu)'s native backend. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * A runtime that can run the model. `tensorflow` is tfjs-node(-gpu)'s native backend;
+ * `onnxruntime` and `onnxruntime-cuda` are ONNX Runtime's CPU and CUDA providers, which run the
+ * model exported to ONNX (never picked by `auto`).
+ */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'onnxruntime' | 'onnxruntime-cuda';
+
+/** ONNX Runtime's backends, in the order they are listed. */
+export const ONNX_BACKENDS: readonly BackendName[] = ['onnxruntime', 'onnxruntime-cuda'];
 
 /** The backends in the order the engine tries them. */
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];

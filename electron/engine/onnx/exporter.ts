@@ -1,0 +1,285 @@
+/**
+ * Exports a built tfjs LayersModel (a functional model of Conv2D / grouped conv, BatchNormalization,
+ * Activation, pooling, Add, GlobalAveragePooling2D, Dense) to an ONNX model in memory.
+ *
+ * The input stays NHWC like the Keras model, with one Transpose at the entry; inside, tensors are
+ * NCHW. Each layer's output tensor is named after the layer, every node after its layer (extra nodes
+ * as `layer/part`), and the node → layer table is stored in the model's metadata under
+ * `inspector.node_layers`.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { CONVERTERS, type LayerContext, type PaddingMode } from './layerOps';
+import type { OriginalGraph } from './nodeMapping';
+import {
+  encodeModel,
+  floatValueInfo,
+  intsAttribute,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from './onnxProto';
+
+/** ONNX operator set written; BatchNormalization-15, Softmax-13 and Gemm-13 semantics. */
+export const OPSET = 17;
+/** IR version that goes with opset 17. */
+export const IR_VERSION = 8;
+/** The metadata key of the node → layer table. */
+export const NODE_LAYERS_KEY = 'inspector.node_layers';
+/** The metadata key of the Keras layer order (names, topological). */
+export const LAYERS_KEY = 'inspector.layers';
+
+/** Options of an export. */
+export interface ExportOptions {
+  /** Extra layers whose outputs become graph outputs (4-D ones transposed back to NHWC). */
+  extraOutputs?: readonly string[];
+  /** Extra metadata entries, e.g. the config the model was built from. */
+  metadata?: Readonly<Record<string, string>>;
+  /** How `same` padding is written; anything but the default `keras` gives wrong numbers. */
+  paddingMode?: PaddingMode;
+  /** Producer version written into the file. */
+  producerVersion?: string;
+}
+
+/** An exported model: the ONNX bytes, and what the profiler needs to map nodes back to layers. */
+export interface OnnxExport {
+  bytes: Uint8Array;
+  /** Node name → Keras layer name, for every node. */
+  nodeLayers: Record<string, string>;
+  /** Keras layer names in the model's (topological) order. */
+  layers: string[];
+  /** The graph input's name (NHWC, batch first). */
+  inputName: string;
+  /** Graph output names, model outputs first, then the extra outputs in the order asked. */
+  outputNames: string[];
+  /** Nodes written. */
+  nodeCount: number;
+  /** The original graph, for mapping an optimised graph's nodes back to layers. */
+  original: OriginalGraph;
+  /** Each layer's Keras output shape, batch first as null. */
+  shapes: Record<string, (number | null)[]>;
+}
+
+interface Edge {
+  layer: tf.layers.Layer;
+  /** Producer layer names of this layer's inputs. */
+  inbound: string[];
+}
+
+function inboundOf(layer: tf.layers.Layer): Edge {
+  if (layer.inboundNodes.length !== 1) {
+    throw new Error(
+      `Layer ${layer.name} is used ${layer.inboundNodes.length} times; shared layers cannot be exported.`,
+    );
+  }
+  const node = layer.inboundNodes[0];
+  return { layer, inbound: node.inboundLayers.map((source) => source.name) };
+}
+
+const shapeOf = (layer: tf.layers.Layer): (number | null)[] => {
+  const shape = layer.outputShape;
+  if (Array.isArray(shape[0])) {
+    throw new Error(`Layer ${layer.name} has several outputs; it cannot be exported.`);
+  }
+  return [...(shape as (number | null)[])];
+};
+
+class GraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxTensor[] = [];
+  readonly nodeLayers: Record<string, string> = {};
+
+  add(layerName: string, nodes: OnnxNode[], initializers: OnnxTensor[] = []): void {
+    for (const node of nodes) {
+      if (node.name in this.nodeLayers) {
+        throw new Error(`Two ONNX nodes would be named ${node.name}.`);
+      }
+      this.nodeLayers[node.name] = layerName;
+      this.nodes.push(node);
+    }
+    this.initializers.push(...initializers);
+  }
+}
+
+function entry(builder: GraphBuilder, input: tf.layers.Layer): OnnxValueInfo {
+  const shape = shapeOf(input);
+  if (shape.length !== 4) {
+    throw new Error(`The model input ${input.name} must be an image (N, H, W, C) to export.`);
+  }
+  builder.add(input.name, [
+    {
+      name: `${input.name}/to_nchw`,
+      opType: 'Transpose',
+      input: [input.name],
+      output: [`${input.name}/nchw`],
+      attribute: [intsAttribute('perm', [0, 3, 1, 2])],
+    },
+  ]);
+  return floatValueInfo(input.name, shape);
+}
+
+function exit(builder: GraphBuilder, layer: tf.layers.Layer, tensor: string): OnnxValueInfo {
+  const shape = shapeOf(layer);
+  if (shape.length !== 4) {
+    return floatValueInfo(tensor, shape);
+  }
+  const output = `${layer.name}/nhwc`;
+  builder.add(layer.name, [
+    {
+      name: `${layer.name}/to_nhwc`,
+      opType: 'Transpose',
+      input: [tensor],
+      output: [output],
+      attribute: [intsAttribute('perm', [0, 2, 3, 1])],
+    },
+  ]);
+  return floatValueInfo(output, shape);
+}
+
+/** Builds the ONNX model object (not yet encoded) and the tables that go with it. */
+export function toOnnxModel(
+  model: tf.LayersModel,
+  options: ExportOptions = {},
+): {
+  model: OnnxModel;
+  original: OriginalGraph;
+  shapes: Record<string, (number | null)[]>;
+  outputs: string[];
+} {
+  if (model.inputs.length !== 1) {
+    throw new Error(
+      `Only models with one input can be exported; ${model.name} has ${model.inputs.length}.`,
+    );
+  }
+  const builder = new GraphBuilder();
+  const tensorOf = new Map<string, string>();
+  const shapes = new Map<string, (number | null)[]>();
+  const inputs: OnnxValueInfo[] = [];
+  const inboundByLayer: Record<string, string[]> = {};
+  for (const layer of model.layers) {
+    shapes.set(layer.name, shapeOf(layer));
+    inboundByLayer[layer.name] = [];
+    if (layer.getClassName() === 'InputLayer') {
+      inputs.push(entry(builder, layer));
+      tensorOf.set(layer.name, `${layer.name}/nchw`);
+      continue;
+    }
+    const convert = CONVERTERS[layer.getClassName()];
+    if (!convert) {
+      throw new Error(`Layer ${layer.name} (${layer.getClassName()}) has no ONNX export.`);
+    }
+    const { inbound } = inboundOf(layer);
+    inboundByLayer[layer.name] = inbound;
+    const context: LayerContext = {
+      layer,
+      config: layer.getConfig() as Record<string, unknown>,
+      inputs: inbound.map((name) => tensorOf.get(name) as string),
+      inputShapes: inbound.map((name) => shapes.get(name) as (number | null)[]),
+      output: layer.name,
+      paddingMode: options.paddingMode ?? 'keras',
+    };
+    const { nodes, initializers } = convert(context);
+    builder.add(layer.name, nodes, initializers);
+    tensorOf.set(layer.name, layer.name);
+  }
+  const outputLayers = [
+    ...model.outputLayers.map((layer) => layer.name),
+    ...(options.extraOutputs ?? []),
+  ];
+  const outputs = outputLayers.map((name) => {
+    const tensor = tensorOf.get(name);
+    if (!tensor) {
+      throw new Error(`No layer named ${name} to export as an output.`);
+    }
+    return exit(builder, model.getLayer(name), tensor);
+  });
+  const layers = model.layers.map((layer) => layer.name);
+  const metadata = {
+    ...options.metadata,
+    [NODE_LAYERS_KEY]: JSON.stringify(builder.nodeLayers),
+    [LAYERS_KEY]: JSON.stringify(layers),
+  };
+  const onnx: OnnxModel = {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'resnext-inspector',
+    producerVersion: options.producerVersion ?? '0.1.0',
+    graph: {
+      name: model.name,
+      node: builder.nodes,
+      initializer: builder.initializers,
+      input: inputs,
+      output: outputs,
+    },
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  };
+  const tensorLayers: Record<string, string> = Object.fromEntries(
+    inputs.map((input) => [input.name, input.name]),
+  );
+  for (const node of builder.nodes) {
+    node.output.forEach((tensor) => (tensorLayers[tensor] = builder.nodeLayers[node.name]));
+  }
+  return {
+    model: onnx,
+    original: { layers, inbound: inboundByLayer, nodeLayers: builder.nodeLayers, tensorLayers },
+    shapes: Object.fromEntries(shapes),
+    outputs: outputs.map((output) => output.name),
+  };
+}
+
+/** Exports a built tfjs model to ONNX bytes; throws naming the layer that cannot be exported. */
+export function exportToOnnx(
+  model: tf.LayersModel,
+  options: ExportOptions = {},
+): OnnxExport & { model: OnnxModel } {
+  const built = toOnnxModel(model, options);
+  return {
+    bytes: encodeModel(built.model),
+    nodeLayers: built.original.nodeLayers as Record<string, string>,
+    layers: [...built.original.layers],
+    inputName: built.model.graph.input[0].name,
+    outputNames: built.outputs,
+    nodeCount: built.model.graph.node.length,
+    original: built.original,
+    shapes: built.shapes,
+    model: built.model,
+  };
+}
+
+/**
+ * A copy of an exported model that also outputs the given layers (4-D ones back in NHWC), sharing
+ * its weights; for passes that read every layer's output. The input layer is not an output.
+ */
+export function withLayerOutputs(
+  model: OnnxModel,
+  layers: readonly { name: string; shape: readonly (number | null)[] }[],
+): { model: OnnxModel; outputNames: Record<string, string> } {
+  const nodes = [...model.graph.node];
+  const outputs = [...model.graph.output];
+  const taken = new Set(outputs.map((output) => output.name));
+  const outputNames: Record<string, string> = {};
+  for (const { name, shape } of layers) {
+    let tensor = name;
+    if (shape.length === 4) {
+      tensor = `${name}/nhwc`;
+      if (!taken.has(tensor)) {
+        nodes.push({
+          name: `${name}/to_nhwc`,
+          opType: 'Transpose',
+          input: [name],
+          output: [tensor],
+          attribute: [intsAttribute('perm', [0, 2, 3, 1])],
+        });
+      }
+    }
+    if (!taken.has(tensor)) {
+      outputs.push(floatValueInfo(tensor, shape));
+      taken.add(tensor);
+    }
+    outputNames[name] = tensor;
+  }
+  return {
+    model: { ...model, graph: { ...model.graph, node: nodes, output: outputs } },
+    outputNames,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Reading ONNX Runtime's profiler output: a Chrome-trace JSON array of events, one `model_run`
+ * (category `Session`) per run and one `<node>_kernel_time` (category `Node`) per node executed,
+ * times in microseconds. Files live in a temporary folder of ours and are removed once read.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One run in a profile: its wall time and each node's kernel time, in milliseconds. */
+export interface ProfiledRun {
+  totalMs: number;
+  /** Node name → milliseconds (summed if the node ran more than once in the run). */
+  nodeMs: Map<string, number>;
+}
+
+interface TraceEvent {
+  cat?: string;
+  name?: string;
+  ts?: number;
+  dur?: number;
+}
+
+const KERNEL_SUFFIX = '_kernel_time';
+
+/** Splits a profile's events into runs, in the order they ran. */
+export function parseProfile(events: unknown): ProfiledRun[] {
+  if (!Array.isArray(events)) {
+    throw new Error('An ONNX Runtime profile must be a JSON array of events.');
+  }
+  const list = events as TraceEvent[];
+  const runs = list
+    .filter((event) => event.cat === 'Session' && event.name === 'model_run')
+    .map((event) => ({
+      start: event.ts ?? 0,
+      end: (event.ts ?? 0) + (event.dur ?? 0),
+      dur: event.dur ?? 0,
+    }))
+    .sort((a, b) => a.start - b.start);
+  const parsed: ProfiledRun[] = runs.map((run) => ({ totalMs: run.dur / 1000, nodeMs: new Map() }));
+  for (const event of list) {
+    if (event.cat !== 'Node' || !event.name?.endsWith(KERNEL_SUFFIX)) {
+      continue;
+    }
+    const ts = event.ts ?? 0;
+    const index = runs.findIndex((run) => ts >= run.start && ts <= run.end);
+    if (index < 0) {
+      continue;
+    }
+    const node = event.name.slice(0, -KERNEL_SUFFIX.length);
+    const nodeMs = parsed[index].nodeMs;
+    nodeMs.set(node, (nodeMs.get(node) ?? 0) + (event.dur ?? 0) / 1000);
+  }
+  return parsed;
+}
+
+/** Reads and removes the profile files that start with `prefix` in `folder`; returns their runs. */
+export function takeProfile(folder: string, prefix: string): ProfiledRun[] {
+  const files = readdirSync(folder).filter(
+    (file) => file.startsWith(prefix) && file.endsWith('.json'),
+  );
+  if (files.length === 0) {
+    throw new Error(`ONNX Runtime wrote no profile in ${folder}.`);
+  }
+  const runs: ProfiledRun[] = [];
+  for (const file of files.sort()) {
+    const path = join(folder, file);
+    try {
+      runs.push(...parseProfile(JSON.parse(readFileSync(path, 'utf8'))));
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }
+  return runs;
+}
+
+const folders = new Set<string>();
+let exitHookInstalled = false;
+
+/** A fresh temporary folder for profiles and optimised graphs; removed by `removeTempFolder` or at exit. */
+export function makeTempFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'resnext-ort-'));
+  folders.add(folder);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () =>
+      folders.forEach((path) => rmSync(path, { recursive: true, force: true })),
+    );
+  }
+  return folder;
+}
+
+/** Removes a temporary folder and everything in it. */
+export function removeTempFolder(folder: string): void {
+  rmSync(folder, { recursive: true, force: true });
+  folders.delete(folder);
+}

@@ -106,11 +106,14 @@ export const CALL_ARGS = {
   profile: v.strictTuple([ProfileRequestSchema]),
   cancel: v.strictTuple([RunIdSchema]),
   activations: v.strictTuple([RunIdSchema, integer(0, 1_000_000), ActivationOptionsSchema]),
-  saveFile: v.strictTuple([
-    oneOf(['png', 'svg', 'txt', 'csv', 'json', 'md', 'trace']),
-    text(0, MAX_SAVE_CHARS),
-    FileNameSchema,
-  ]),
+  saveFile: v.pipe(
+    v.strictTuple([
+      oneOf(['png', 'svg', 'txt', 'csv', 'json', 'md', 'trace']),
+      text(0, MAX_SAVE_CHARS),
+      FileNameSchema,
+    ]),
+    v.check(([kind, data]) => kind !== 'png' || BASE64.test(data), 'data must be base64 for a png'),
+  ),
   appInfo: v.strictTuple([]),
 } as const satisfies Record<ApiCall, v.GenericSchema>;
 
@@ -155,6 +158,9 @@ function issueMessage(call: ApiCall, issue: v.BaseIssue<unknown>): string {
   const names = ARG_NAMES[call];
   if (keys.length === 1 && typeof keys[0] === 'number' && keys[0] >= names.length) {
     return `${call} takes ${names.length} argument${names.length === 1 ? '' : 's'}: remove the extra ones.`;
+  }
+  if (keys.length === 0) {
+    return `${call}: ${issue.message}.`;
   }
   const [first, ...rest] = keys;
   const where = [names[first as number] ?? String(first), ...rest.map(String)].join('.');

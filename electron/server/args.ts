@@ -11,15 +11,18 @@ export interface ServeArgs {
   port: number;
   open: boolean;
   allowRemote: boolean;
+  /** Build the renderer first (default; `--no-build` skips it). */
+  build: boolean;
   help: boolean;
 }
 
 /** The usage text. */
-export const USAGE = `Usage: npm run serve -- [--host 127.0.0.1] [--port ${DEFAULT_PORT}|0] [--open] [--allow-remote]
+export const USAGE = `Usage: npm run serve -- [--host 127.0.0.1] [--port ${DEFAULT_PORT}|0] [--open] [--allow-remote] [--no-build]
   --host H          address to listen on (default 127.0.0.1; others need --allow-remote)
   --port N          port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --open            open the app in the system browser
-  --allow-remote    allow a non-loopback --host (anyone who can reach it and has the token gets in)`;
+  --allow-remote    allow a non-loopback --host (anyone who can reach it and has the token gets in)
+  --no-build        serve dist/renderer as it is, without building it first`;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
@@ -35,6 +38,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     port: DEFAULT_PORT,
     open: false,
     allowRemote: false,
+    build: true,
     help: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -59,6 +63,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
       args.open = true;
     } else if (flag === '--allow-remote') {
       args.allowRemote = true;
+    } else if (flag === '--no-build') {
+      args.build = false;
     } else if (flag === '--help' || flag === '-h') {
       args.help = true;
     } else {

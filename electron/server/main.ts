@@ -2,17 +2,23 @@
  * `npm run serve`: starts the engine and the browser-mode server, prints the URL with its token,
  * optionally opens the system browser, and stops cleanly on Ctrl-C.
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineService } from '../../shared/wire';
 import { EngineClient } from '../engine/client';
 import { isLoopback, parseServeArgs, USAGE, type ServeArgs } from './args';
 import { resolveToken } from './auth';
+import { buildRenderer } from './buildRenderer';
 import { hasDisplay, openBrowser } from './open';
 import { startServer } from './server';
 
-const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RENDERER_DIR = path.join(ROOT, 'dist', 'renderer');
 
 async function serve(args: ServeArgs): Promise<void> {
+  if (args.build && buildRenderer(ROOT) === 'failed') {
+    throw new Error('the renderer did not build; see the errors above (or pass --no-build).');
+  }
   const engine: EngineService = new EngineClient();
   const server = await startServer({
     engine,

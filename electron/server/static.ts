@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
+import { safeRelativePath } from '../../shared/staticPath';
 
 /** Content types of the files a Vite build produces. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -33,20 +34,10 @@ export function contentType(file: string): string {
  * when it is not a plain path inside it. `/` is `index.html`.
  */
 export function resolveStaticPath(root: string, urlPath: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
+  const relative = safeRelativePath(urlPath);
+  if (relative === null) {
     return null;
   }
-  if (!decoded.startsWith('/') || /[\\\0]/.test(decoded)) {
-    return null;
-  }
-  const segments = decoded.split('/').slice(1);
-  if (segments.some((segment) => segment === '..' || segment === '.')) {
-    return null;
-  }
-  const relative = decoded === '/' ? 'index.html' : decoded.slice(1);
   const base = path.resolve(root);
   const full = path.resolve(base, relative);
   return full.startsWith(base + path.sep) ? full : null;

@@ -1,0 +1,100 @@
+/**
+ * The Electron main process: registers app://, starts the engine in a worker thread, registers
+ * the validated IPC handlers, opens the one window and sets the menu. Bundled by esbuild to
+ * dist/electron/main.cjs (scripts/build-electron.mjs), next to preload.cjs and engineWorker.cjs.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { MenuCommand } from '../../shared/api';
+import { IPC_MENU } from '../../shared/wire';
+import { EngineClient } from '../engine/client';
+import { mainHandlers } from './handlers';
+import { forwardProfileEvents, registerApiHandlers } from './ipc';
+import { menuTemplate } from './menu';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appResponse } from './protocol';
+import { APP_URL, denyPermissions, guardContents, windowOptions } from './window';
+
+const BUNDLE_DIR = __dirname;
+const RENDERER_DIR = path.join(BUNDLE_DIR, '..', 'renderer');
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
+app.enableSandbox();
+app.on('web-contents-created', (_event, contents) => guardContents(contents));
+
+let window: BrowserWindow | undefined;
+
+function send(channel: string, payload: unknown): void {
+  if (window && !window.isDestroyed()) {
+    window.webContents.send(channel, payload);
+  }
+}
+
+function createWindow(): BrowserWindow {
+  const created = new BrowserWindow(windowOptions(path.join(BUNDLE_DIR, 'preload.cjs')));
+  created.once('ready-to-show', () => created.show());
+  created.on('closed', () => {
+    window = undefined;
+  });
+  void created.loadURL(APP_URL);
+  return created;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  protocol.handle(APP_SCHEME, (request) => appResponse(request.url, RENDERER_DIR));
+  denyPermissions(session.defaultSession);
+  const engine = new EngineClient({
+    workerUrl: pathToFileURL(path.join(BUNDLE_DIR, 'engineWorker.cjs')),
+    execArgv: [],
+  });
+  registerApiHandlers(
+    ipcMain,
+    mainHandlers({
+      engine,
+      showSaveDialog: (options) =>
+        window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options),
+      writeFile: (file, data) => writeFile(file, data),
+      app: {
+        name: app.getName(),
+        version: app.getVersion(),
+        versions: {
+          node: process.versions.node,
+          electron: process.versions.electron,
+          chrome: process.versions.chrome,
+        },
+      },
+    }),
+  );
+  forwardProfileEvents(engine, send);
+  const sendCommand = (command: MenuCommand): void => send(IPC_MENU, command);
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate(sendCommand, {
+        isMac: process.platform === 'darwin',
+        devTools: !app.isPackaged,
+      }),
+    ),
+  );
+  window = createWindow();
+  app.on('activate', () => {
+    window ??= createWindow();
+  });
+  app.on('will-quit', () => void engine.dispose());
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => window?.focus());
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') {
+      app.quit();
+    }
+  });
+  start().catch((error: unknown) => {
+    dialog.showErrorBox('ResNeXt Inspector could not start', String(error));
+    app.exit(1);
+  });
+}

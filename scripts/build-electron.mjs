@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm run build:electron`: bundles the Electron main process, the engine worker and the
+// sandboxed preload with esbuild into dist/electron/ (main.cjs, engineWorker.cjs, preload.cjs).
+// Main and worker keep npm packages external (electron-builder packs them); the preload bundles
+// everything but `electron`, since a sandboxed preload can require nothing else.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+const outdir = 'dist/electron';
+// import.meta.url has no CJS equivalent; give the bundles their own file URL instead.
+const importMetaUrl = {
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__importMetaUrl' },
+};
+const common = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  external: ['electron'],
+};
+
+rmSync(outdir, { recursive: true, force: true });
+await Promise.all([
+  build({
+    ...common,
+    ...importMetaUrl,
+    entryPoints: { main: 'electron/main/main.ts', engineWorker: 'electron/engine/worker.ts' },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    packages: 'external',
+  }),
+  build({
+    ...common,
+    entryPoints: { preload: 'electron/preload/preload.ts' },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    target: 'chrome140',
+  }),
+]);
+console.log(`Built ${outdir}/main.cjs, engineWorker.cjs and preload.cjs.`);

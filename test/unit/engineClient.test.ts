@@ -1,0 +1,191 @@
+// EngineClient against the real engine worker: calls, streamed events, cancel, crash recovery
+// and the memory guard, on a tiny ResNeXt.
+import { afterEach, describe, expect, it } from 'vitest';
+import { EngineClient } from '../../electron/engine/client';
+import { InspectorError } from '../../shared/errors';
+import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
+import { DEFAULT_PROFILE, type ProfileEvent, type ProfileRequest } from '../../shared/profile';
+
+const TINY: ModelConfig = {
+  ...DEFAULT_CONFIG,
+  depth: 50,
+  inputSize: 32,
+  classes: 10,
+  cardinality: 2,
+  width: 1,
+};
+const request = (change: Partial<ProfileRequest> = {}): ProfileRequest => ({
+  ...DEFAULT_PROFILE,
+  config: TINY,
+  ...change,
+});
+
+let client: EngineClient | undefined;
+afterEach(async () => {
+  await client?.dispose();
+  client = undefined;
+});
+
+/** Records events by run and resolves when a run's last event (run-finished or error) arrives. */
+function watch(engine: EngineClient) {
+  const byRun = new Map<string, ProfileEvent[]>();
+  const waiting = new Map<string, (events: ProfileEvent[]) => void>();
+  const batches: ProfileEvent[][] = [];
+  engine.onProfileEvents((events) => {
+    batches.push(events);
+    for (const event of events) {
+      const list = byRun.get(event.runId) ?? [];
+      list.push(event);
+      byRun.set(event.runId, list);
+      if (event.type === 'run-finished' || event.type === 'error') {
+        waiting.get(event.runId)?.(list);
+      }
+    }
+  });
+  return {
+    batches,
+    events: (runId: string) => byRun.get(runId) ?? [],
+    /** The run's events once its last one has arrived. */
+    end: (runId: string) =>
+      new Promise<ProfileEvent[]>((resolve) => {
+        const list = byRun.get(runId);
+        if (list?.some((e) => e.type === 'run-finished' || e.type === 'error')) {
+          resolve(list);
+        } else {
+          waiting.set(runId, resolve);
+        }
+      }),
+    /** Resolves when a layer event of a timed pass has arrived for the run. */
+    firstTimedLayer: (runId: string) =>
+      new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (byRun.get(runId)?.some((e) => e.type === 'layer-finished' && e.pass >= 0)) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 2);
+      }),
+  };
+}
+
+const rejection = async (promise: Promise<unknown>): Promise<InspectorError> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error as InspectorError;
+  }
+  throw new Error('expected a rejection');
+};
+
+describe('EngineClient', () => {
+  it('lists backends and describes a model with weight statistics', async () => {
+    client = new EngineClient();
+    const backends = await client.backends();
+    expect(backends.map((backend) => backend.name)).toEqual(['tensorflow', 'wasm', 'cpu']);
+    expect(backends.find((backend) => backend.preferred)?.available).toBe(true);
+    const graph = await client.describe(TINY);
+    expect(graph.layers).toHaveLength(175);
+    expect(graph.layers[1].weights?.map((weight) => weight.name)).toEqual(['kernel', 'bias']);
+    const error = await rejection(client.describe({ ...TINY, depth: 34 as 50 }));
+    expect(error.code).toBe('INVALID_CONFIG');
+  });
+
+  it('profiles layer by layer with streamed events, then answers activations', async () => {
+    client = new EngineClient();
+    const runs = watch(client);
+    const { runId } = await client.profile(request({ warmup: 1, runs: 2, stats: true }));
+    const events = await runs.end(runId);
+    const layers = (events[0] as Extract<ProfileEvent, { type: 'run-started' }>).layers;
+    expect(layers).toBe(175);
+    expect(events.filter((e) => e.type === 'layer-finished')).toHaveLength(layers * 3);
+    expect(events.filter((e) => e.type === 'pass-finished').map((e) => e.pass)).toEqual([-1, 0, 1]);
+    const last = events.at(-1);
+    expect(last?.type).toBe('run-finished');
+    if (last?.type === 'run-finished') {
+      expect(last.result.stats).toHaveLength(layers);
+      expect(last.result.layers).toHaveLength(layers);
+    }
+    // The conv stem output (16×16×64 at input 32): four channels, each scaled to 0–255.
+    const maps = await client.activations(runId, 1, { channels: 4 });
+    expect(maps.maps.map((map) => [map.channel, map.width, map.height])).toEqual([
+      [0, 16, 16],
+      [1, 16, 16],
+      [2, 16, 16],
+      [3, 16, 16],
+    ]);
+    const bytes = Buffer.from(maps.maps[0].base64, 'base64');
+    expect(bytes).toHaveLength(256);
+    expect(Math.min(...bytes)).toBe(0);
+    expect(Math.max(...bytes)).toBe(255);
+    expect((await rejection(client.activations('run-unknown', 1, { channels: 1 }))).code).toBe(
+      'NOT_FOUND',
+    );
+  });
+
+  it('cancels a run: its last event is CANCELLED, and the engine runs the next one', async () => {
+    client = new EngineClient();
+    const runs = watch(client);
+    const { runId } = await client.profile(request({ batch: 4, warmup: 0, runs: 200 }));
+    await runs.firstTimedLayer(runId);
+    const cancelledAt = performance.now();
+    await client.cancel(runId);
+    const events = await runs.end(runId);
+    expect(performance.now() - cancelledAt).toBeLessThan(1000);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'CANCELLED' } });
+    expect(events.filter((e) => e.type === 'pass-finished').length).toBeLessThan(200);
+    const next = await client.profile(request({ mode: 'whole', warmup: 0, runs: 1 }));
+    expect((await runs.end(next.runId)).at(-1)?.type).toBe('run-finished');
+  });
+
+  for (const how of ['exit', 'throw', 'terminate'] as const) {
+    it(`reports a worker killed by ${how} as ENGINE_CRASHED and starts a fresh one`, async () => {
+      client = new EngineClient({ testHooks: true });
+      const runs = watch(client);
+      const { runId } = await client.profile(request({ warmup: 0, runs: 500 }));
+      await runs.firstTimedLayer(runId);
+      if (how === 'terminate') {
+        await client.terminateForTest();
+      } else {
+        client.crashForTest(how);
+      }
+      const events = await runs.end(runId);
+      const last = events.at(-1);
+      expect(last).toMatchObject({ type: 'error', error: { code: 'ENGINE_CRASHED' } });
+      const message = last?.type === 'error' ? last.error.message : '';
+      expect(message).toMatch(
+        how === 'throw'
+          ? /^The engine crashed: Test hook: the engine threw on purpose/
+          : /^The engine exited with code \d+/,
+      );
+      expect(message).toMatch(/it restarts on the next request\.$/);
+      const backends = await client.backends();
+      expect(backends.some((backend) => backend.available)).toBe(true);
+    });
+  }
+
+  it('rejects calls pending when the worker dies', async () => {
+    client = new EngineClient({ testHooks: true });
+    const runs = watch(client);
+    const { runId } = await client.profile(request({ warmup: 0, runs: 500 }));
+    await runs.firstTimedLayer(runId);
+    // Queued behind the run, so still pending when the worker dies.
+    const describing = client.describe(TINY);
+    client.crashForTest('exit');
+    const error = await rejection(describing);
+    expect(error.code).toBe('ENGINE_CRASHED');
+    expect((await client.describe(TINY)).layers).toHaveLength(175);
+  });
+
+  it('refuses batch 512 at 1024×1024 at once, giving the estimate and the budget', async () => {
+    client = new EngineClient();
+    const start = performance.now();
+    const error = await rejection(
+      client.profile(request({ config: { ...DEFAULT_CONFIG, inputSize: 1024 }, batch: 512 })),
+    );
+    expect(performance.now() - start).toBeLessThan(200);
+    expect(error.code).toBe('MEMORY_BUDGET');
+    expect(error.message).toMatch(
+      /^Batch 512 at 1024×1024 needs about [\d.]+ [GT]B .* above the memory budget of [\d.]+ [MG]B;/,
+    );
+  });
+});

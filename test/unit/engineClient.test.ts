@@ -2,7 +2,7 @@
 // and the memory guard, on a tiny ResNeXt.
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../electron/engine/client';
-import { InspectorError } from '../../shared/errors';
+import type { InspectorError } from '../../shared/errors';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
 import { DEFAULT_PROFILE, type ProfileEvent, type ProfileRequest } from '../../shared/profile';
 

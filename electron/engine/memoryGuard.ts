@@ -54,11 +54,13 @@ function blockCost(
     (projection ? inChannels * outChannels + outChannels + 4 * outChannels : 0);
   const area = (size: number): number => size * size;
   const residual = inChannels * area(sizeIn);
-  // The grouped 3×3 runs as a depthwise conv with multiplier bottleneck/groups, then a group sum.
-  const depthwise = ((bottleneck * bottleneck) / groups) * area(sizeOut);
+  // The grouped 3×3 runs as a depthwise conv with multiplier bottleneck/groups, then a group sum
+  // (which reduces a middle axis: the backend transposes the depthwise output first, a second copy).
+  const depthwise =
+    ((bottleneck * bottleneck) / groups) * area(sizeOut) * (groups < bottleneck ? 2 : 1);
   const steps = [
     inChannels * area(sizeIn) + 2 * bottleneck * area(sizeMid),
-    2 * bottleneck * area(sizeMid) + depthwise + bottleneck * area(sizeOut),
+    bottleneck * area(sizeMid) + depthwise + 2 * bottleneck * area(sizeOut),
     bottleneck * area(sizeOut) + 2 * outChannels * area(sizeOut),
     3 * outChannels * area(sizeOut),
   ];

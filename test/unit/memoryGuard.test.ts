@@ -1,0 +1,139 @@
+// The memory guard: its estimate against built models and a measured peak, and its refusal.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../electron/engine/backends';
+import { makeInput } from '../../electron/engine/inputData';
+import {
+  checkMemory,
+  defaultBudget,
+  estimateMemory,
+  formatBytes,
+  WASM_HEAP_BYTES,
+} from '../../electron/engine/memoryGuard';
+import { tf } from '../../electron/engine/tf';
+import { TfjsRuntime } from '../../electron/engine/tfjsRuntime';
+import { Engine } from '../../electron/engine/worker';
+import { InspectorError } from '../../shared/errors';
+import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
+import { DEFAULT_PROFILE } from '../../shared/profile';
+
+const TINY: ModelConfig = {
+  ...DEFAULT_CONFIG,
+  depth: 50,
+  inputSize: 32,
+  classes: 10,
+  cardinality: 2,
+  width: 1,
+};
+
+let runtime: TfjsRuntime;
+beforeAll(async () => {
+  runtime = new TfjsRuntime(await useBackend('wasm'));
+});
+
+describe('estimateMemory', () => {
+  it('counts the parameters of the seed model without building it', () => {
+    const estimate = estimateMemory(DEFAULT_CONFIG, 1);
+    expect(estimate.params).toBe(44_384_488);
+    expect(estimate.weightBytes).toBe(44_384_488 * 4);
+  });
+
+  it.each([
+    ['tiny', TINY],
+    [
+      'ResNet baseline, stride on 3×3',
+      { ...TINY, cardinality: 1, width: 4, strideOn: '3x3' as const, classes: 3 },
+    ],
+    [
+      'depth 101, 4×2d, odd input',
+      { ...TINY, depth: 101 as const, cardinality: 4, width: 2, inputSize: 45, channels: 1 },
+    ],
+  ])('counts the parameters of the built model (%s)', async (_name, config) => {
+    const model = await runtime.build(config);
+    try {
+      expect(estimateMemory(config, 1).params).toBe(model.model.countParams());
+    } finally {
+      runtime.release(model);
+    }
+  });
+
+  it('estimates the activations of a pass within a factor of two of the measured peak', async () => {
+    const config = { ...TINY, inputSize: 128 };
+    const batch = 4;
+    const model = await runtime.build(config);
+    const input = runtime.loadInput(makeInput({ kind: 'random', seed: 1 }, config, batch));
+    try {
+      const before = tf.memory().numBytes;
+      const { peakBytes } = await runtime.runWhole(model, input, { measurePeak: true });
+      const measured = peakBytes! - before;
+      const { activationBytes } = estimateMemory(config, batch);
+      expect(activationBytes / measured).toBeGreaterThan(0.5);
+      expect(activationBytes / measured).toBeLessThan(2);
+    } finally {
+      runtime.releaseInput(input);
+      runtime.release(model);
+    }
+  });
+
+  it('grows with the batch and the input size', () => {
+    const one = estimateMemory(DEFAULT_CONFIG, 1);
+    const eight = estimateMemory(DEFAULT_CONFIG, 8);
+    expect(eight.activationBytes).toBe(8 * one.activationBytes);
+    expect(eight.weightBytes).toBe(one.weightBytes);
+    expect(
+      estimateMemory({ ...DEFAULT_CONFIG, inputSize: 448 }, 1).activationBytes,
+    ).toBeGreaterThan(3.9 * one.activationBytes);
+  });
+});
+
+describe('checkMemory and the budget', () => {
+  it('caps the default budget at half the free memory, and at the wasm heap on wasm', () => {
+    expect(defaultBudget('cpu', 8e9)).toBe(4e9);
+    expect(defaultBudget('wasm', 8e9)).toBe(4e9);
+    expect(defaultBudget('wasm', 64e9)).toBe(WASM_HEAP_BYTES);
+    expect(defaultBudget('tensorflow', 64e9)).toBe(32e9);
+  });
+
+  it('writes bytes in words', () => {
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(193_000_000)).toBe('193 MB');
+    expect(formatBytes(1_234_000_000)).toBe('1.2 GB');
+  });
+
+  it('passes a run under the budget and refuses one above it with the estimate and the budget', () => {
+    expect(checkMemory(TINY, 1, 1e9).totalBytes).toBeLessThan(1e9);
+    const estimate = estimateMemory(DEFAULT_CONFIG, 64);
+    let error: unknown;
+    try {
+      checkMemory(DEFAULT_CONFIG, 64, 1e9);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InspectorError);
+    expect((error as InspectorError).code).toBe('MEMORY_BUDGET');
+    expect((error as InspectorError).message).toBe(
+      `Batch 64 at 224×224 needs about ${formatBytes(estimate.totalBytes)} (weights 178 MB, ` +
+        `activations ${formatBytes(estimate.activationBytes)}), above the memory budget of 1.0 GB; ` +
+        'lower the batch or the input size, or raise the budget.',
+    );
+  });
+
+  it('refuses batch 512 at 1024×1024 in the engine at once, allocating nothing', () => {
+    const events: unknown[] = [];
+    const engine = new Engine((batch) => events.push(...batch));
+    const tensors = tf.memory().numTensors;
+    const bytes = tf.memory().numBytes;
+    const start = performance.now();
+    const request = {
+      ...DEFAULT_PROFILE,
+      config: { ...DEFAULT_CONFIG, inputSize: 1024 },
+      batch: 512,
+    };
+    expect(() => engine.profile(request, 'run-huge')).toThrow(
+      /^Batch 512 at 1024×1024 needs about 161 GB .* above the memory budget of [\d.]+ [MG]B;/,
+    );
+    expect(performance.now() - start).toBeLessThan(50);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(tf.memory().numBytes).toBe(bytes);
+    expect(events).toEqual([]);
+  });
+});

@@ -66,7 +66,7 @@ export const InputSourceSchema = v.variant(
       fileName: v.optional(text(1, MAX_NAME_CHARS)),
     }),
   ],
-  'must be an object whose kind is "random", "zeros" or "image"',
+  'must be "random", "zeros" or "image"',
 );
 
 /** A ProfileRequest with every field but memoryBudgetBytes required. */

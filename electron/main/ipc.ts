@@ -31,7 +31,9 @@ export function isAppSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): boo
     return false;
   }
   try {
-    return new URL(frame.url).origin === APP_ORIGIN;
+    // URL.origin is "null" for custom schemes in Node; compare scheme and host instead.
+    const url = new URL(frame.url);
+    return `${url.protocol}//${url.host}` === APP_ORIGIN;
   } catch {
     return false;
   }

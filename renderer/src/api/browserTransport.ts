@@ -4,8 +4,7 @@
  */
 import type { InspectorApi } from '../../../shared/api';
 import { TOKEN_PARAM, WS_PATH } from '../../../shared/wire';
-import { prepareDownload } from './download';
-import { connectWireClient } from './wireClient';
+import { connectWireClient, prepareDownload, type SocketLike } from '../../../shared/wireClient';
 
 /** Saves a file through the browser's download, after the same validation as Electron's. */
 export const downloadFile: InspectorApi['saveFile'] = async (kind, data, suggestedName) => {
@@ -34,7 +33,7 @@ export function socketUrl(location: Location): string {
 export async function connectBrowser(location: Location): Promise<InspectorApi> {
   const url = socketUrl(location);
   const client = await connectWireClient({
-    connect: () => new WebSocket(url),
+    connect: (): SocketLike => new WebSocket(url),
     saveFile: downloadFile,
   });
   return client.api;

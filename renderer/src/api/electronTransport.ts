@@ -1,35 +1,18 @@
 /**
- * The InspectorApi over the Electron preload: `window.inspector` returns Result envelopes (a
- * thrown error would lose its code crossing the context bridge); this unwraps them into values
- * or thrown InspectorErrors.
+ * Electron: the API the sandboxed preload exposed as `window.inspector`, unwrapped into the
+ * InspectorApi (values, or thrown InspectorErrors with their codes).
  */
-import type { ApiCall, InspectorApi } from '../../../shared/api';
-import { InspectorError, toErrorInfo, type Result } from '../../../shared/errors';
-import { unwrapResult, type PreloadApi } from '../../../shared/wire';
+import type { InspectorApi } from '../../../shared/api';
+import type { PreloadApi } from '../../../shared/wire';
+import { fromPreload } from '../../../shared/wireClient';
 
-/** Wraps the preload's envelope API into the InspectorApi. */
-export function fromPreload(preload: PreloadApi): InspectorApi {
-  const call = async <T>(name: ApiCall, invoke: () => Promise<Result<T>>): Promise<T> => {
-    let result: Result<T>;
-    try {
-      result = await invoke();
-    } catch (error) {
-      const { message } = toErrorInfo(error);
-      throw new InspectorError('INTERNAL', `${name}: ${message}`);
-    }
-    return unwrapResult(result);
-  };
-  return {
-    backends: () => call('backends', () => preload.backends()),
-    describe: (config) => call('describe', () => preload.describe(config)),
-    profile: (request) => call('profile', () => preload.profile(request)),
-    cancel: (runId) => call('cancel', () => preload.cancel(runId)),
-    activations: (runId, layerId, options) =>
-      call('activations', () => preload.activations(runId, layerId, options)),
-    saveFile: (kind, data, suggestedName) =>
-      call('saveFile', () => preload.saveFile(kind, data, suggestedName)),
-    appInfo: () => call('appInfo', () => preload.appInfo()),
-    onProfileEvents: (listener) => preload.onProfileEvents(listener),
-    onMenu: (listener) => preload.onMenu(listener),
-  };
+/** The preload's API, when this page runs in the Electron window. */
+export function preloadApi(): PreloadApi | undefined {
+  return (window as { inspector?: PreloadApi }).inspector;
+}
+
+/** The InspectorApi over the preload, or undefined outside Electron. */
+export function electronApi(): InspectorApi | undefined {
+  const preload = preloadApi();
+  return preload ? fromPreload(preload) : undefined;
 }

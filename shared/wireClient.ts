@@ -1,18 +1,20 @@
 /**
- * The InspectorApi over the browser-mode WebSocket, free of DOM types so Node tests can drive it
- * with the `ws` package: calls become `{type:'call', id, call, args}` messages, results come back
- * as envelopes under the same id, profile events arrive as batches. A dropped connection fails
- * the calls in flight; the next call reconnects.
+ * The renderer's half of both transports, DOM-free so Node tests drive the very code the app
+ * runs: the WebSocket client of browser mode (`connectWireClient`, over any WebSocket-like
+ * socket), the unwrapping of the Electron preload's envelopes (`fromPreload`), and the
+ * validation and decoding behind a browser download (`prepareDownload`).
  */
-import type { ApiCall, InspectorApi } from '../../../shared/api';
-import { InspectorError } from '../../../shared/errors';
-import type { ProfileEvent } from '../../../shared/profile';
+import type { ApiCall, InspectorApi, SaveFileKind } from './api';
+import { parseCall } from './apiSchemas';
+import { InspectorError, toErrorInfo, type Result } from './errors';
+import type { ProfileEvent } from './profile';
 import {
   isResult,
   unwrapResult,
+  type PreloadApi,
   type WireCall,
   type WireServerMessage,
-} from '../../../shared/wire';
+} from './wire';
 
 /** The part of a WebSocket the client uses (the browser's WebSocket and `ws` both fit). */
 export interface SocketLike {
@@ -141,5 +143,78 @@ export async function connectWireClient(options: WireClientOptions): Promise<Wir
     close: () => {
       void current?.then((live) => live.close());
     },
+  };
+}
+
+/**
+ * Wraps the preload's envelope API into the InspectorApi: a thrown error would lose its code
+ * crossing the context bridge; an envelope keeps it.
+ */
+export function fromPreload(preload: PreloadApi): InspectorApi {
+  const call = async <T>(name: ApiCall, invoke: () => Promise<Result<T>>): Promise<T> => {
+    let result: Result<T>;
+    try {
+      result = await invoke();
+    } catch (error) {
+      const { message } = toErrorInfo(error);
+      throw new InspectorError('INTERNAL', `${name}: ${message}`);
+    }
+    return unwrapResult(result);
+  };
+  return {
+    backends: () => call('backends', () => preload.backends()),
+    describe: (config) => call('describe', () => preload.describe(config)),
+    profile: (request) => call('profile', () => preload.profile(request)),
+    cancel: (runId) => call('cancel', () => preload.cancel(runId)),
+    activations: (runId, layerId, options) =>
+      call('activations', () => preload.activations(runId, layerId, options)),
+    saveFile: (kind, data, suggestedName) =>
+      call('saveFile', () => preload.saveFile(kind, data, suggestedName)),
+    appInfo: () => call('appInfo', () => preload.appInfo()),
+    onProfileEvents: (listener) => preload.onProfileEvents(listener),
+    onMenu: (listener) => preload.onMenu(listener),
+  };
+}
+
+/** A file ready to become a Blob. */
+export interface PreparedDownload {
+  content: string | Uint8Array<ArrayBuffer>;
+  type: string;
+  name: string;
+}
+
+const MIME: Record<SaveFileKind, string> = {
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  json: 'application/json',
+  md: 'text/markdown',
+  trace: 'application/json',
+};
+
+function base64Bytes(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) {
+    bytes[i] = binary.charCodeAt(i);
+  }
+  return bytes;
+}
+
+/** Validates a saveFile call (throws INVALID_REQUEST) and prepares its content. */
+export function prepareDownload(
+  kind: unknown,
+  data: unknown,
+  suggestedName: unknown,
+): PreparedDownload {
+  const { args } = parseCall('saveFile', [kind, data, suggestedName]) as {
+    args: [SaveFileKind, string, string];
+  };
+  const [checkedKind, checkedData, name] = args;
+  return {
+    content: checkedKind === 'png' ? base64Bytes(checkedData) : checkedData,
+    type: MIME[checkedKind],
+    name,
   };
 }

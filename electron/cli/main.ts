@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ command: C
     load: () => import('./backends'),
   },
   profile: { about: 'time a forward pass, per layer or whole', load: () => import('./profile') },
+  export: { about: 'write the model as an ONNX file', load: () => import('./export') },
 };
 
 function usage(): string {

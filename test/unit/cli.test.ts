@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importFailureReason, listBackends, useBackend } from '../../electron/engine/backends';
+import { tf } from '../../electron/engine/tf';
 import { BLOCKS_BY_DEPTH } from '../../shared/modelConfig';
 import { closedForm } from './resnextClosedForm';
 
@@ -176,5 +178,42 @@ describe('cli errors', () => {
     const { code, stdout } = cli('summary', '--help');
     expect(code).toBe(0);
     expect(stdout).toContain('--stride-on 1x1|3x3');
+  });
+});
+
+describe('backends in the engine', () => {
+  it('words why a package cannot load', () => {
+    const missing = Object.assign(
+      new Error("Cannot find package '@tensorflow/tfjs-node-gpu' imported from x"),
+      {
+        code: 'ERR_MODULE_NOT_FOUND',
+      },
+    );
+    expect(importFailureReason('@tensorflow/tfjs-node-gpu', missing)).toBe(
+      '@tensorflow/tfjs-node-gpu is not installed',
+    );
+    const cuda = new Error(
+      'libcudart.so.11.0: cannot open shared object file: No such file or directory\n at dlopen',
+    );
+    expect(importFailureReason('@tensorflow/tfjs-node-gpu', cuda)).toBe(
+      'CUDA libraries were not found: libcudart.so.11.0: cannot open shared object file: No such file or directory',
+    );
+  });
+
+  it('refuses a forced backend that cannot run, with the reason, and keeps the current one', async () => {
+    const statuses = await listBackends();
+    expect(statuses.map((status) => status.name)).toEqual(['tensorflow', 'wasm', 'cpu']);
+    await useBackend('cpu');
+    const unavailable = statuses.find((status) => !status.available);
+    if (unavailable) {
+      await expect(useBackend(unavailable.name)).rejects.toMatchObject({
+        code: 'BACKEND_UNAVAILABLE',
+        message: `The ${unavailable.name} backend is not available: ${unavailable.reason}.`,
+      });
+      expect(tf.getBackend()).toBe('cpu');
+    }
+    const auto = await useBackend('auto');
+    expect(auto).toBe(statuses.find((status) => status.preferred)?.name);
+    expect(tf.getBackend()).toBe(auto);
   });
 });

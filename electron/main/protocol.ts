@@ -41,17 +41,12 @@ const refuse = (status: 403 | 404): Response =>
 
 /** Answers one app:// request from the files under `rendererDir`. */
 export async function appResponse(requestUrl: string, rendererDir: string): Promise<Response> {
-  let url: URL;
-  try {
-    url = new URL(requestUrl);
-  } catch {
+  // Read the raw path: URL parsing would fold `..` and `%2e%2e` away rather than refuse them.
+  const match = /^app:\/\/inspector(\/[^?#]*)?(?:[?#].*)?$/i.exec(requestUrl);
+  if (!match) {
     return refuse(403);
   }
-  if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) {
-    return refuse(403);
-  }
-  // Inspect the raw path: URL parsing has already folded plain `..`, but not encoded ones.
-  const relative = safeRelativePath(url.pathname);
+  const relative = safeRelativePath(match[1] ?? '/');
   if (relative === null) {
     return refuse(403);
   }

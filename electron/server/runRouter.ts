@@ -68,8 +68,9 @@ export class RunRouter {
     for (const [runId, list] of byRun) {
       const owner = this.owners.get(runId);
       if (owner) {
-        owner.sendEvents(list);
-        if (list.some(isLast)) {
+        const end = list.findIndex(isLast);
+        owner.sendEvents(end < 0 ? list : list.slice(0, end + 1));
+        if (end >= 0) {
           this.owners.delete(runId);
         }
       } else {

@@ -133,7 +133,8 @@ async function serveRequest(
   if (verdict.tokenFromQuery) {
     response.setHeader('Set-Cookie', tokenCookie(context.policy));
   }
-  const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+  // The raw path, not URL's normalised one: `/../x` must be refused, not quietly folded to `/x`.
+  const pathname = (request.url ?? '/').split('?')[0];
   if (pathname.startsWith(HTTP_API_PREFIX)) {
     await serveApi(request, response, pathname.slice(HTTP_API_PREFIX.length), context);
     return;

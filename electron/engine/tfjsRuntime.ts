@@ -64,7 +64,12 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
   readonly name = 'tfjs';
   readonly liveLayerTimes = true;
 
-  constructor(readonly backend: BackendName) {}
+  /** Whether a layer's values must be read for it to have finished (not so on wasm and cpu). */
+  readonly readToSync: boolean;
+
+  constructor(readonly backend: BackendName) {
+    this.readToSync = backend !== 'wasm' && backend !== 'cpu';
+  }
 
   async build(config: ModelConfig): Promise<TfjsModel> {
     const model = buildResNeXt(config);
@@ -135,12 +140,14 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
         const isInput = step.inputs.length === 0;
         const layerStart = performance.now();
         const output = isInput ? input : applyLayer(step, live);
-        // The sync: a layer is done when its values can be read.
         const wanted =
           typeof options.withOutputs === 'function'
             ? options.withOutputs(id)
             : Boolean(options.withOutputs);
-        const values = isInput && !wanted ? undefined : await output.data();
+        // wasm and cpu kernels run to completion inside the op call, so there a layer is done when
+        // apply returns, and reading its values would only time a copy; tfjs-node may queue work
+        // (CUDA streams), so there a layer is done when its values can be read.
+        const values = wanted || (!isInput && this.readToSync) ? await output.data() : undefined;
         const ms = isInput ? 0 : performance.now() - layerStart;
         live.set(id, output);
         step.inputs.forEach(release);

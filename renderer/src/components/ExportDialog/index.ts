@@ -1,0 +1,1 @@
+export { default as ExportDialog } from './ExportDialog.svelte';

@@ -1,0 +1,112 @@
+// The cytoscape stylesheet. Colours and sizes come from each element's data (set by the view
+// model), so a heat map is a data update, not a new stylesheet.
+import type { StylesheetJson } from 'cytoscape';
+import { NODE_FONT_FAMILY, NODE_FONT_SIZE } from '../../graph/labels';
+
+/** The stylesheet of the graph view. */
+export const GRAPH_STYLE: StylesheetJson = [
+  {
+    selector: 'node',
+    style: {
+      shape: 'round-rectangle',
+      'background-color': 'data(fill)',
+      'border-color': 'data(stroke)',
+      'border-width': 1,
+      label: 'data(label)',
+      color: 'data(color)',
+      'font-family': NODE_FONT_FAMILY,
+      'font-size': NODE_FONT_SIZE,
+      'text-wrap': 'wrap',
+      'text-max-width': '2000px',
+      'text-valign': 'center',
+      'text-halign': 'center',
+      'line-height': 1.36,
+      'min-zoomed-font-size': 5,
+    },
+  },
+  {
+    selector: 'node.layer',
+    style: { width: 'data(w)', height: 'data(h)', 'corner-radius': '6px' },
+  },
+  {
+    selector: 'node.group:parent',
+    style: {
+      'background-opacity': 0.85,
+      'border-width': 1,
+      'border-style': 'solid',
+      padding: '0px',
+      'text-valign': 'top',
+      'text-halign': 'center',
+      'text-margin-y': 19,
+      'font-size': 11,
+      'font-weight': 600,
+      'corner-radius': '10px',
+      'compound-sizing-wrt-labels': 'exclude',
+      'min-zoomed-font-size': 3,
+    },
+  },
+  {
+    selector: 'node.frame',
+    style: { width: 'data(w)', height: 'data(h)', opacity: 0, events: 'no', label: '' },
+  },
+  {
+    selector: 'node.group.stage:parent, node.group.stem:parent',
+    style: { 'font-size': 13, 'border-width': 1.5 },
+  },
+  {
+    selector: 'node.group.collapsed',
+    style: {
+      width: 'data(w)',
+      height: 'data(h)',
+      'border-width': 3,
+      'border-style': 'double',
+      'font-weight': 600,
+      'corner-radius': '8px',
+    },
+  },
+  {
+    selector: 'edge',
+    style: {
+      width: 1.3,
+      'line-color': '#97a0b3',
+      'target-arrow-color': '#97a0b3',
+      'target-arrow-shape': 'triangle',
+      'arrow-scale': 0.8,
+      'curve-style': 'bezier',
+    },
+  },
+  {
+    selector: 'edge.routed',
+    style: {
+      'curve-style': 'round-segments',
+      'segment-weights': 'data(weights)',
+      'segment-distances': 'data(distances)',
+      'segment-radii': [8],
+      'edge-distances': 'node-position',
+    },
+  },
+  { selector: '.dim', style: { opacity: 0.28 } },
+  {
+    selector: 'node.match',
+    style: { 'border-color': '#e39b00', 'border-width': 2.5 },
+  },
+  {
+    selector: 'node:selected',
+    style: {
+      'border-color': '#1463ff',
+      'border-width': 3,
+      'underlay-color': '#1463ff',
+      'underlay-opacity': 0.16,
+      'underlay-padding': 6,
+      'underlay-shape': 'round-rectangle',
+    },
+  },
+  {
+    selector: 'node.hover',
+    style: { 'underlay-color': '#1d2433', 'underlay-opacity': 0.08, 'underlay-padding': 4 },
+  },
+  {
+    selector: 'edge.touching',
+    style: { 'line-color': '#1463ff', 'target-arrow-color': '#1463ff', width: 2 },
+  },
+];

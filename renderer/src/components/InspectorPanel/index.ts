@@ -1,0 +1,1 @@
+export { default as InspectorPanel } from './InspectorPanel.svelte';

@@ -1,0 +1,1 @@
+export { default as ModelPicker } from './ModelPicker.svelte';

@@ -1,0 +1,89 @@
+// The diagram to export, under the person's options: labels, direction, collapse state as shown,
+// heat as shown, legend. A layout for other labels or LR comes from the same worker and cache.
+import { configKey, configName } from '../../../shared/modelConfig';
+import type { ModelGraph } from '../../../shared/modelGraph';
+import { legendFor } from '../graph/colors';
+import type { Hierarchy } from '../graph/hierarchy';
+import {
+  boxSize,
+  canvasMeasure,
+  groupLabelLines,
+  layerLabelLines,
+  type LabelOptions,
+} from '../graph/labels';
+import { buildViewModel, type GraphViewModel, type Heat } from '../graph/viewModel';
+import { deriveLayout } from '../layout/derive';
+import { fullLayout } from '../layout/layoutClient';
+import type { Box, Direction } from '../layout/types';
+import { graphFingerprint } from '../components/GraphView/fingerprint';
+import { buildScene, type Scene } from './scene';
+
+/** What the person chose in the export dialog. */
+export interface DiagramOptions {
+  format: 'png' | 'svg';
+  /** The whole graph, or only what the view shows now (PNG and SVG alike). */
+  scope: 'whole' | 'view';
+  scale: number;
+  labels: LabelOptions;
+  direction: Direction;
+  legend: boolean;
+}
+
+/** What a diagram is drawn from. */
+export interface DiagramSource {
+  graph: ModelGraph;
+  hierarchy: Hierarchy;
+  collapsed: ReadonlySet<string>;
+  heat: Heat | null;
+  /** The view model on screen and the visible rectangle, for the `view` scope. */
+  shown: GraphViewModel | null;
+  extent: Box | null;
+}
+
+const labelKey = (labels: LabelOptions): string =>
+  [labels.showNames, labels.showTypes, labels.showShapes, labels.showParams].map(Number).join('');
+
+/** The view model to export: the one on screen for the view scope, else one laid out for the options. */
+export async function diagramModel(
+  source: DiagramSource,
+  options: DiagramOptions,
+): Promise<GraphViewModel> {
+  if (options.scope === 'view' && source.shown) {
+    return source.shown;
+  }
+  const { graph, hierarchy, collapsed, heat } = source;
+  const measure = canvasMeasure();
+  const sizes = new Map(
+    graph.layers.map((layer) => [
+      layer.id,
+      boxSize(layerLabelLines(layer, options.labels), measure),
+    ]),
+  );
+  const key = `${configKey(graph.config)}|${graphFingerprint(graph)}|labels=${labelKey(options.labels)}`;
+  const full = await fullLayout(key, graph, hierarchy, sizes, options.direction);
+  const collapsedSize = (id: string) => {
+    const group = hierarchy.groups.get(id);
+    return group
+      ? boxSize(groupLabelLines(group, heat?.groupText?.get(id)), measure)
+      : { w: 160, h: 42 };
+  };
+  const layout = deriveLayout(full, hierarchy, collapsed, collapsedSize);
+  return buildViewModel(graph, hierarchy, collapsed, layout, { labels: options.labels, heat });
+}
+
+/** The scene of a diagram. */
+export async function diagramScene(source: DiagramSource, options: DiagramOptions): Promise<Scene> {
+  const model = await diagramModel(source, options);
+  const crop = options.scope === 'view' && source.extent ? source.extent : undefined;
+  return buildScene(model, {
+    legend: options.legend ? legendFor(source.graph.layers) : null,
+    crop,
+  });
+}
+
+/** The file name a diagram is offered under. */
+export function diagramFileName(graph: ModelGraph, options: DiagramOptions): string {
+  const direction = options.direction === 'RIGHT' ? '_LR' : '';
+  const scope = options.scope === 'view' ? '_view' : '';
+  return `${configName(graph.config)}${scope}${direction}.${options.format}`;
+}

@@ -1,0 +1,98 @@
+// Node labels and node sizes. One place decides what a node says, so the view, the SVG and the
+// PNG export agree; sizes come from measured text so ELK leaves room for every label.
+import type { LayerInfo } from '../../../shared/modelGraph';
+import { formatCompact, formatInteger, formatShapeShort } from '../lib/format';
+import type { GroupInfo } from './hierarchy';
+
+/** What a layer node shows. The view shows everything; the export lets a person choose. */
+export interface LabelOptions {
+  showNames: boolean;
+  showTypes: boolean;
+  showShapes: boolean;
+  showParams: boolean;
+}
+
+/** Everything on. */
+export const FULL_LABELS: Readonly<LabelOptions> = Object.freeze({
+  showNames: true,
+  showTypes: true,
+  showShapes: true,
+  showParams: true,
+});
+
+/** Measures the width in pixels of a line of node text. */
+export type MeasureText = (text: string) => number;
+
+/** A fallback measure for places without a canvas (tests, workers): 6.6 px a character. */
+export const estimateText: MeasureText = (text) => text.length * 6.6;
+
+/** The font every node label uses; measuring must use the same. */
+export const NODE_FONT_FAMILY = 'system-ui, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
+export const NODE_FONT_SIZE = 11;
+export const LINE_HEIGHT = 15;
+const PAD_X = 12;
+const PAD_Y = 6;
+const MIN_WIDTH = 120;
+
+/** The type shown on a node: the class, with the groups of a grouped convolution. */
+export function layerTypeLabel(layer: LayerInfo): string {
+  if (layer.className === 'Conv2D' && (layer.groups ?? 1) > 1) {
+    return `Conv2D /${layer.groups}`;
+  }
+  if (layer.className === 'Activation' && layer.activation) {
+    return `Activation ${layer.activation}`;
+  }
+  return layer.className;
+}
+
+/** The lines of a layer node: `name · type · shape`, then the parameters. */
+export function layerLabelLines(layer: LayerInfo, options: LabelOptions = FULL_LABELS): string[] {
+  const first = [
+    options.showNames ? layer.name : '',
+    options.showTypes ? layerTypeLabel(layer) : '',
+    options.showShapes ? formatShapeShort(layer.outputShape) : '',
+  ].filter(Boolean);
+  const lines = [first.join(' · ')];
+  if (options.showParams) {
+    lines.push(`${formatInteger(layer.params)} params`);
+  }
+  return lines.filter(Boolean);
+}
+
+/** The lines of a group: its name and count, then its sums (and an extra line, e.g. a time). */
+export function groupLabelLines(group: GroupInfo, extra?: string): string[] {
+  const count =
+    group.kind === 'stage' ? `${group.blockCount} blocks` : `${group.layerIds.length} layers`;
+  const sums = `${formatCompact(group.params)} params · ${formatCompact(group.macs)} MACs`;
+  return [`${group.label} · ${count}`, extra ? `${sums} · ${extra}` : sums];
+}
+
+/** The size of a box that holds these lines. */
+export function boxSize(lines: readonly string[], measure: MeasureText): { w: number; h: number } {
+  const widest = Math.max(0, ...lines.map(measure));
+  return {
+    w: Math.ceil(Math.max(MIN_WIDTH, widest + 2 * PAD_X)),
+    h: Math.max(1, lines.length) * LINE_HEIGHT + 2 * PAD_Y,
+  };
+}
+
+/** A measure backed by a 2D canvas, with the node font; falls back to the estimate without one. */
+export function canvasMeasure(): MeasureText {
+  if (typeof document === 'undefined') {
+    return estimateText;
+  }
+  const context = document.createElement('canvas').getContext('2d');
+  if (!context) {
+    return estimateText;
+  }
+  context.font = `${NODE_FONT_SIZE}px ${NODE_FONT_FAMILY}`;
+  const cache = new Map<string, number>();
+  return (text) => {
+    let width = cache.get(text);
+    if (width === undefined) {
+      width = context.measureText(text).width;
+      cache.set(text, width);
+    }
+    return width;
+  };
+}

@@ -1,0 +1,141 @@
+// What the graph shows under a collapse state: visible nodes (layers, expanded groups as
+// compounds, collapsed groups as single nodes) with their text, paint and box, and the edges
+// between them. The cytoscape view, the SVG and the PNG export all draw from this.
+import type { ModelGraph } from '../../../shared/modelGraph';
+import type { Box, Layout, Point } from '../layout/types';
+import { groupPaint, nodePaint, type Paint } from './colors';
+import { layerNodeId, visibleNodeId, type GroupInfo, type Hierarchy } from './hierarchy';
+import { FULL_LABELS, groupLabelLines, layerLabelLines, type LabelOptions } from './labels';
+import { formatCompact } from '../lib/format';
+
+/** Values that recolour the graph: a profile's times, activation statistics, a difference. */
+export interface Heat {
+  /** Per layer id, a value in [0, 1] on the heat scale; layers without one keep their type colour. */
+  layers: ReadonlyMap<number, number>;
+  /** Per group id, a value in [0, 1] for the group when collapsed. */
+  groups?: ReadonlyMap<string, number>;
+  /** Per group id, a short text a collapsed group adds to its sums (its summed time). */
+  groupText?: ReadonlyMap<string, string>;
+}
+
+/** One visible node. */
+export interface ViewNode {
+  id: string;
+  kind: 'layer' | 'group';
+  /** For groups: stem, stage or block. */
+  groupKind?: GroupInfo['kind'];
+  /** A collapsed group is a leaf; an expanded one a compound around its children. */
+  collapsed: boolean;
+  /** The expanded group it sits in. */
+  parent?: string;
+  layerId?: number;
+  lines: string[];
+  paint: Paint;
+  box: Box;
+}
+
+/** One visible edge. */
+export interface ViewEdge {
+  id: string;
+  source: string;
+  target: string;
+  /** ELK's orthogonal route, start to end, when both ends are layers laid out as routed. */
+  points?: Point[];
+}
+
+/** Everything the graph view draws for one state. */
+export interface GraphViewModel {
+  nodes: ViewNode[];
+  edges: ViewEdge[];
+  layout: Layout;
+}
+
+/** Options of `buildViewModel`. */
+export interface ViewOptions {
+  labels?: LabelOptions;
+  heat?: Heat | null;
+}
+
+const EMPTY_BOX: Box = { x: 0, y: 0, w: 0, h: 0 };
+
+/** The title of an expanded group, drawn above its children. */
+export function expandedGroupTitle(group: GroupInfo): string {
+  const count = group.kind === 'stage' ? ` · ${group.blockCount} blocks` : '';
+  return `${group.label}${count} · ${formatCompact(group.params)} params`;
+}
+
+function groupNodes(
+  hierarchy: Hierarchy,
+  collapsed: ReadonlySet<string>,
+  layout: Layout,
+  heat: Heat | null | undefined,
+): ViewNode[] {
+  const nodes: ViewNode[] = [];
+  for (const group of hierarchy.groups.values()) {
+    if (group.parent && collapsed.has(group.parent)) {
+      continue;
+    }
+    const isCollapsed = collapsed.has(group.id);
+    nodes.push({
+      id: group.id,
+      kind: 'group',
+      groupKind: group.kind,
+      collapsed: isCollapsed,
+      parent: group.parent,
+      lines: isCollapsed
+        ? groupLabelLines(group, heat?.groupText?.get(group.id))
+        : [expandedGroupTitle(group)],
+      paint: groupPaint(
+        group.kind,
+        isCollapsed,
+        isCollapsed ? heat?.groups?.get(group.id) : undefined,
+      ),
+      box: layout.boxes.get(group.id) ?? EMPTY_BOX,
+    });
+  }
+  return nodes;
+}
+
+/** Builds the visible nodes and edges of a graph under a collapse state and a derived layout. */
+export function buildViewModel(
+  graph: ModelGraph,
+  hierarchy: Hierarchy,
+  collapsed: ReadonlySet<string>,
+  layout: Layout,
+  options: ViewOptions = {},
+): GraphViewModel {
+  const labels = options.labels ?? FULL_LABELS;
+  const nodes = groupNodes(hierarchy, collapsed, layout, options.heat);
+  const visible = graph.layers.map((layer) => visibleNodeId(layer.id, hierarchy, collapsed));
+  for (const layer of graph.layers) {
+    const id = layerNodeId(layer.id);
+    if (visible[layer.id] !== id) {
+      continue;
+    }
+    const chain = hierarchy.chains[layer.id] ?? [];
+    nodes.push({
+      id,
+      kind: 'layer',
+      collapsed: false,
+      parent: chain[chain.length - 1],
+      layerId: layer.id,
+      lines: layerLabelLines(layer, labels),
+      paint: nodePaint(layer, options.heat?.layers.get(layer.id)),
+      box: layout.boxes.get(id) ?? EMPTY_BOX,
+    });
+  }
+  const idByName = new Map(graph.layers.map((layer) => [layer.name, layer.id]));
+  const edges = new Map<string, ViewEdge>();
+  for (const layer of graph.layers) {
+    const target = visible[layer.id];
+    for (const name of layer.inbound) {
+      const sourceId = idByName.get(name);
+      const source = sourceId === undefined ? undefined : visible[sourceId];
+      const key = `${source}>${target}`;
+      if (source && source !== target && !edges.has(key)) {
+        edges.set(key, { id: `e:${key}`, source, target, points: layout.routes.get(key) });
+      }
+    }
+  }
+  return { nodes, edges: [...edges.values()], layout };
+}

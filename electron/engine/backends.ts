@@ -42,6 +42,18 @@ export function importFailureReason(packageName: string, error: unknown): string
 }
 
 async function probeTensorflow(): Promise<Probe> {
+  const active = tf.engine().backendName;
+  try {
+    return await importNative();
+  } finally {
+    // Loading a native package must not switch the backend under a running engine.
+    if (active && tf.engine().backendName !== active) {
+      await tf.setBackend(active);
+    }
+  }
+}
+
+async function importNative(): Promise<Probe> {
   const reasons: string[] = [];
   for (const candidate of NATIVE_PACKAGES) {
     try {

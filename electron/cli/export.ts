@@ -2,8 +2,8 @@
  * `export`: builds a config's model and writes it as an ONNX file, which opens in Netron and runs
  * in ONNX Runtime (the input stays NHWC, like the Keras model).
  */
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InspectorError } from '../../shared/errors';
 import { configName } from '../../shared/modelConfig';
 import { useBackend } from '../engine/backends';
@@ -41,6 +41,14 @@ export const command: CliCommand = {
       throw new UsageError('--out FILE is required: where to write the ONNX model.');
     }
     const path = resolve(flags.out);
+    const folder = dirname(path);
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+      // Checked before the build, which takes seconds for the default model.
+      throw new InspectorError(
+        'INVALID_REQUEST',
+        `Could not write ${path}: there is no folder ${folder}; pick another --out.`,
+      );
+    }
     await useBackend('auto');
     const model = buildResNeXt(config);
     const started = performance.now();

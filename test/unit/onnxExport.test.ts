@@ -76,7 +76,13 @@ async function fixture(config: ModelConfig, seed: number): Promise<Fixture> {
   if (!pooled) {
     throw new Error('The model has no GlobalAveragePooling2D layer.');
   }
-  const input = tf.randomNormal([2, config.inputSize, config.inputSize, 3], 0, 1, 'float32', seed);
+  const input = tf.randomNormal(
+    [2, config.inputSize, config.inputSize, 3],
+    0,
+    1,
+    'float32',
+    seed,
+  ) as tf.Tensor4D;
   const probe = tf.model({
     inputs: model.inputs,
     outputs: [model.outputs[0], pooled.output as tf.SymbolicTensor],

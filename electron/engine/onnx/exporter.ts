@@ -221,7 +221,13 @@ export function toOnnxModel(
   }
   return {
     model: onnx,
-    original: { layers, inbound: inboundByLayer, nodeLayers: builder.nodeLayers, tensorLayers },
+    original: {
+      layers,
+      inbound: inboundByLayer,
+      nodeLayers: builder.nodeLayers,
+      tensorLayers,
+      classes: Object.fromEntries(model.layers.map((layer) => [layer.name, layer.getClassName()])),
+    },
     shapes: Object.fromEntries(shapes),
     outputs: outputs.map((output) => output.name),
   };

@@ -25,6 +25,8 @@ export interface OriginalGraph {
   nodeLayers: Readonly<Record<string, string>>;
   /** Original tensor name → the layer whose node produced it (graph inputs → the input layer). */
   tensorLayers: Readonly<Record<string, string>>;
+  /** Keras class name of each layer. */
+  classes: Readonly<Record<string, string>>;
 }
 
 /** Where each optimised node's time goes, and which layers were fused into which. */
@@ -36,6 +38,9 @@ export interface NodeMapping {
   /** Layers charged by at least one node. */
   timed: string[];
 }
+
+/** Keras classes ORT fuses into the node before them (Conv+BN, Conv+ReLU, Conv+Add). */
+const ABSORBED_CLASSES = new Set(['BatchNormalization', 'Activation', 'ReLU', 'Add']);
 
 const LAYOUT_OPS = new Set([
   'ReorderInput',
@@ -177,20 +182,36 @@ class Mapper {
     return this.owners.get(latest[0])?.[0];
   }
 
+  /** Whether a node reads, through layout nodes, the output of every node that owns an input of `layer`. */
+  private readsInputsOf(node: string, layer: string): boolean {
+    const found = this.nodes.find((candidate) => candidate.name === node);
+    const reads = found ? this.sources(found) : new Set<string>();
+    return (this.original.inbound[layer] ?? []).every((input) => {
+      const owner = this.owners.get(input)?.[0];
+      return owner === undefined || owner === node || reads.has(owner);
+    });
+  }
+
+  /**
+   * Layers no node anchors, in topological order. ORT fuses BN, activations and Add into the node
+   * before them, so those look back first; anything else (a conv whose node is named after the
+   * ReLU it absorbed) looks forward first, to a node that reads what the layer reads.
+   */
   assignFused(): void {
-    const unowned = this.original.layers.filter((layer) => !this.owners.has(layer));
-    for (const layer of unowned) {
-      const owner = this.forward(layer);
+    for (const layer of this.original.layers) {
+      if (this.owners.has(layer)) {
+        continue;
+      }
+      const absorbable = ABSORBED_CLASSES.has(this.original.classes[layer] ?? '');
+      const ahead = (): string | undefined => {
+        const owner = this.forward(layer);
+        return owner && this.readsInputsOf(owner, layer) ? owner : undefined;
+      };
+      const owner = absorbable
+        ? (this.backward(layer) ?? ahead())
+        : (ahead() ?? this.backward(layer));
       if (owner) {
         this.own(layer, owner);
-      }
-    }
-    for (const layer of this.original.layers) {
-      if (!this.owners.has(layer)) {
-        const owner = this.backward(layer);
-        if (owner) {
-          this.own(layer, owner);
-        }
       }
     }
   }

@@ -73,6 +73,20 @@ export interface OrtModel extends RuntimeModel {
   passes: number;
 }
 
+/** One profiled pass. */
+export interface ProfiledPass {
+  /** Wall time of the profiled run. */
+  totalMs: number;
+  /** Per layer id: the time of the nodes charged to it (0 for a layer fused into another). */
+  layerMs: number[];
+  /** Layer ids with at least one node in the profile. */
+  seen: Set<number>;
+  /** The run's time by ORT's own clock (`model_run`). */
+  profiledMs: number;
+  /** Node time no layer took (nodes missing from the mapping); 0 when the mapping is complete. */
+  unattributedMs: number;
+}
+
 /** What a runtime input is: the NHWC tensor ORT is fed. */
 export interface OrtInput {
   tensor: Tensor;
@@ -220,14 +234,8 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     return { totalMs, stopped: false };
   }
 
-  /**
-   * One pass in a fresh profiling session; per-layer milliseconds (a fused layer 0, its time in the
-   * layer it was fused into) and the ORT time no layer took (nodes not in the mapping).
-   */
-  async profiledPass(
-    model: OrtModel,
-    input: OrtInput,
-  ): Promise<{ totalMs: number; layerMs: number[]; profiledMs: number; unattributedMs: number }> {
+  /** One pass in a fresh profiling session, its node times charged to layers. */
+  async profiledPass(model: OrtModel, input: OrtInput): Promise<ProfiledPass> {
     model.passes += 1;
     const prefix = `pass${model.passes}`;
     const session = await this.ort.InferenceSession.create(model.optimizedPath, {
@@ -256,6 +264,7 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     }
     const layerIds = new Map(model.layerNames.map((name, id) => [name, id]));
     const layerMs = new Array<number>(model.layerCount).fill(0);
+    const seen = new Set<number>();
     let unattributedMs = 0;
     for (const [node, ms] of run.nodeMs) {
       const layer = model.mapping.chargedTo[node];
@@ -264,9 +273,10 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
         unattributedMs += ms;
       } else {
         layerMs[id] += ms;
+        seen.add(id);
       }
     }
-    return { totalMs, layerMs, profiledMs: run.totalMs, unattributedMs };
+    return { totalMs, layerMs, seen, profiledMs: run.totalMs, unattributedMs };
   }
 
   private async outputsSession(model: OrtModel): Promise<NonNullable<OrtModel['outputs']>> {

@@ -3,7 +3,7 @@
  * the validated IPC handlers, opens the one window and sets the menu. Bundled by esbuild to
  * dist/electron/main.cjs (scripts/build-electron.mjs), next to preload.cjs and engineWorker.cjs.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
+import { app, type BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,7 @@ import { mainHandlers } from './handlers';
 import { forwardProfileEvents, registerApiHandlers } from './ipc';
 import { menuTemplate } from './menu';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appResponse } from './protocol';
-import { APP_URL, denyPermissions, guardContents, windowOptions } from './window';
+import { APP_URL, createWindow, denyPermissions, guardContents } from './window';
 
 const BUNDLE_DIR = __dirname;
 const RENDERER_DIR = path.join(BUNDLE_DIR, '..', 'renderer');
@@ -31,8 +31,8 @@ function send(channel: string, payload: unknown): void {
   }
 }
 
-function createWindow(): BrowserWindow {
-  const created = new BrowserWindow(windowOptions(path.join(BUNDLE_DIR, 'preload.cjs')));
+function openWindow(): BrowserWindow {
+  const created = createWindow(path.join(BUNDLE_DIR, 'preload.cjs'));
   created.once('ready-to-show', () => created.show());
   created.on('closed', () => {
     window = undefined;
@@ -77,9 +77,9 @@ async function start(): Promise<void> {
       }),
     ),
   );
-  window = createWindow();
+  window = openWindow();
   app.on('activate', () => {
-    window ??= createWindow();
+    window ??= openWindow();
   });
   app.on('will-quit', () => void engine.dispose());
 }

@@ -6,18 +6,25 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IpcMainInvokeEvent, MenuItemConstructorOptions } from 'electron';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mainHandlers } from '../../electron/main/handlers';
 import { isAppSender, registerApiHandlers } from '../../electron/main/ipc';
 import { menuTemplate } from '../../electron/main/menu';
 import { appResponse } from '../../electron/main/protocol';
-import { denyPermissions, guardContents, windowOptions } from '../../electron/main/window';
+import { createWindow, denyPermissions, guardContents } from '../../electron/main/window';
 import { createPreloadApi } from '../../electron/preload/api';
 import { API_CALLS, MENU_COMMANDS, type MenuCommand } from '../../shared/api';
 import type { ApiHandlers } from '../../shared/apiSchemas';
 import { DEFAULT_CONFIG } from '../../shared/modelConfig';
 import { IPC_MENU, ipcChannel, type EngineService } from '../../shared/wire';
 import { appEvent, FakeIpcMain, fakeIpcRenderer } from './contractTransports';
+
+// window.ts constructs a real BrowserWindow; here a recording class stands in for Electron's.
+vi.mock('electron', () => ({
+  BrowserWindow: class {
+    constructor(readonly options: unknown) {}
+  },
+}));
 
 const frameEvent = (url: string, parent: unknown = null) =>
   ({ senderFrame: { url, parent } }) as unknown as IpcMainInvokeEvent;
@@ -158,7 +165,8 @@ describe('saveFile in Electron', () => {
 
 describe('window', () => {
   it('spells out isolation, sandbox and no Node', () => {
-    expect(windowOptions('/app/preload.cjs').webPreferences).toMatchObject({
+    const window = createWindow('/app/preload.cjs') as unknown as { options: { webPreferences: unknown } };
+    expect(window.options.webPreferences).toMatchObject({
       preload: '/app/preload.cjs',
       contextIsolation: true,
       sandbox: true,
@@ -167,6 +175,7 @@ describe('window', () => {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
     });
   });
 

@@ -1,6 +1,6 @@
 // Creating the cytoscape instance and wiring its events to callbacks; kept out of the component
 // so the component reads as state and markup.
-import cytoscape, { type Core, type EventObject } from 'cytoscape';
+import cytoscape, { type Core, type EventObject, type NodeSingular } from 'cytoscape';
 import { GRAPH_STYLE } from './cyStyle';
 
 /** What the graph view does with pointer events on nodes. */
@@ -76,4 +76,53 @@ export function focusNode(cy: Core, id: string): void {
   const zoom = Math.max(cy.zoom(), 0.8);
   cy.stop();
   cy.animate({ zoom, center: { eles: node } }, { duration: 180 });
+}
+
+/** A node whose place on screen should not move when the graph changes under it. */
+export interface Anchor {
+  id: string;
+  x: number;
+  y: number;
+}
+
+/** The selected node if it is in view, else the node nearest the centre of the view. */
+export function pickAnchor(cy: Core): Anchor | null {
+  const extent = cy.extent();
+  const inView = (x: number, y: number) =>
+    x >= extent.x1 && x <= extent.x2 && y >= extent.y1 && y <= extent.y2;
+  const candidates = cy
+    .nodes(':selected')
+    .filter((node) => inView(node.position('x'), node.position('y')));
+  const centre = { x: (extent.x1 + extent.x2) / 2, y: (extent.y1 + extent.y2) / 2 };
+  let best: NodeSingular | null = candidates.nonempty() ? candidates[0] : null;
+  if (!best) {
+    let bestDistance = Infinity;
+    cy.nodes(':childless').forEach((node) => {
+      if (node.hasClass('frame')) {
+        return;
+      }
+      const { x, y } = node.position();
+      const distance = Math.hypot(x - centre.x, y - centre.y);
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = node;
+      }
+    });
+  }
+  if (!best) {
+    return null;
+  }
+  const chosen: NodeSingular = best;
+  const box = chosen.renderedBoundingBox({ includeLabels: false });
+  return { id: chosen.id(), x: (box.x1 + box.x2) / 2, y: box.y1 };
+}
+
+/** Pans so that the node now standing for the anchor is where the anchor was on screen. */
+export function keepAnchor(cy: Core, anchor: Anchor, standIn: string): void {
+  const node = cy.getElementById(standIn);
+  if (node.empty()) {
+    return;
+  }
+  const box = node.renderedBoundingBox({ includeLabels: false });
+  cy.panBy({ x: anchor.x - (box.x1 + box.x2) / 2, y: anchor.y - box.y1 });
 }

@@ -47,12 +47,22 @@ const findings = readFileSync(report, 'utf8')
   .split('\n')
   .map((line) => ROW.exec(line))
   .filter(Boolean)
-  .map(([, rule, severity, confidence, file, location]) => ({ rule, severity, confidence, file, location }));
+  .map(([, rule, severity, confidence, file, location]) => ({
+    rule,
+    severity,
+    confidence,
+    file,
+    location,
+  }));
 
-const serious = findings.filter((finding) => finding.severity === 'HIGH' || finding.severity === 'MEDIUM');
+const serious = findings.filter(
+  (finding) => finding.severity === 'HIGH' || finding.severity === 'MEDIUM',
+);
 const failures = [];
 for (const finding of serious) {
-  const reviewed = REVIEWED.find((entry) => entry.rule === finding.rule && entry.file === finding.file);
+  const reviewed = REVIEWED.find(
+    (entry) => entry.rule === finding.rule && entry.file === finding.file,
+  );
   const where = `${finding.rule} ${finding.severity} in ${input}/${finding.file}:${finding.location}`;
   if (reviewed) {
     console.log(`reviewed: ${where}: ${reviewed.why}`);
@@ -63,7 +73,10 @@ for (const finding of serious) {
 
 const csp = require('@doyensec/csp-evaluator');
 const policy = contentSecurityPolicy();
-const cspFindings = new csp.CspEvaluator(new csp.CspParser(policy).csp, csp.Version.CSP3).evaluate();
+const cspFindings = new csp.CspEvaluator(
+  new csp.CspParser(policy).csp,
+  csp.Version.CSP3,
+).evaluate();
 for (const finding of cspFindings) {
   if (finding.severity === csp.severities.HIGH || finding.severity === csp.severities.MEDIUM) {
     failures.push(`CSP ${finding.directive}: ${finding.description}`);

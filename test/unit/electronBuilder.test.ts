@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const config = parse(readFileSync('electron-builder.yml', 'utf8')) as Record<string, unknown>;
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { productName: string; main: string };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  productName: string;
+  main: string;
+};
 
 describe('electron-builder.yml', () => {
   it('names the app as package.json does', () => {

@@ -165,7 +165,9 @@ describe('saveFile in Electron', () => {
 
 describe('window', () => {
   it('spells out isolation, sandbox and no Node', () => {
-    const window = createWindow('/app/preload.cjs') as unknown as { options: { webPreferences: unknown } };
+    const window = createWindow('/app/preload.cjs') as unknown as {
+      options: { webPreferences: unknown };
+    };
     expect(window.options.webPreferences).toMatchObject({
       preload: '/app/preload.cjs',
       contextIsolation: true,

@@ -132,6 +132,104 @@ export async function runProfile<M extends RuntimeModel, I>(
   }
 }
 
+/** What the passes of a run share. */
+interface PassContext<M extends RuntimeModel, I> {
+  runtime: Runtime<M, I>;
+  model: M;
+  input: I;
+  runId: string;
+  batcher: EventBatcher;
+  checkpoint: () => Promise<boolean>;
+}
+
+/** One layer-by-layer pass, streaming its layer events; returns each layer's ms and the total. */
+async function layerPass<M extends RuntimeModel, I>(
+  context: PassContext<M, I>,
+  pass: number,
+): Promise<{ times: number[]; totalMs: number }> {
+  const { runtime, model, input, runId, batcher, checkpoint } = context;
+  const times = new Array<number>(model.layerCount).fill(0);
+  const outcome = await runtime.runLayers(model, input, {
+    checkpoint,
+    onLayer: (record: LayerRecord) => {
+      times[record.layerId] = record.ms;
+      batcher.push({ type: 'layer-finished', runId, pass, layerId: record.layerId, ms: record.ms });
+    },
+  });
+  if (outcome.stopped) {
+    throw cancelled();
+  }
+  return { times, totalMs: outcome.totalMs };
+}
+
+/** The timed part of a run, before statistics. */
+interface Timings {
+  passesMs: number[];
+  wholePassesMs: number[];
+  layerMsByPass: number[][];
+  firstPassMs: number;
+  peakBytes: number;
+}
+
+/**
+ * Runs warm-up and timed passes. In per-layer mode each timed layer-by-layer pass is followed by
+ * a timed whole pass, so that a change in the machine's load hits both totals alike; an untimed
+ * whole pass before them measures the peak and warms `predict` up. In whole mode the peak pass
+ * comes last, so that the first pass stays cold.
+ */
+async function timedPasses<M extends RuntimeModel, I>(
+  context: PassContext<M, I>,
+  request: ProfileRequest,
+): Promise<Timings> {
+  const { runtime, model, input, runId, batcher, checkpoint } = context;
+  const perLayer = request.mode === 'per-layer';
+  const timings: Timings = {
+    passesMs: [],
+    wholePassesMs: [],
+    layerMsByPass: [],
+    firstPassMs: 0,
+    peakBytes: 0,
+  };
+  const stopIfCancelled = async (): Promise<void> => {
+    if (await checkpoint()) {
+      throw cancelled();
+    }
+  };
+  const measurePeak = async (): Promise<void> => {
+    await stopIfCancelled();
+    const peak = await runtime.runWhole(model, input, { measurePeak: true });
+    timings.peakBytes = Math.max(peak.peakBytes ?? 0, runtime.memory().bytes);
+  };
+  for (let pass = -request.warmup; pass < request.runs; pass += 1) {
+    if (perLayer && pass === 0) {
+      await measurePeak();
+    }
+    await stopIfCancelled();
+    const { times, totalMs } = perLayer
+      ? await layerPass(context, pass)
+      : { times: [], totalMs: (await runtime.runWhole(model, input)).totalMs };
+    if (pass === -request.warmup) {
+      timings.firstPassMs = totalMs;
+    }
+    batcher.push({ type: 'pass-finished', runId, pass, totalMs });
+    if (pass >= 0) {
+      timings.passesMs.push(totalMs);
+      if (perLayer) {
+        timings.layerMsByPass.push(times);
+        await stopIfCancelled();
+        timings.wholePassesMs.push((await runtime.runWhole(model, input)).totalMs);
+      } else {
+        timings.wholePassesMs.push(totalMs);
+      }
+    }
+  }
+  batcher.flush();
+  if (!perLayer) {
+    await measurePeak();
+  }
+  return timings;
+}
+
 async function profilePasses<M extends RuntimeModel, I>(
   runtime: Runtime<M, I>,
   model: M,
@@ -143,11 +241,6 @@ async function profilePasses<M extends RuntimeModel, I>(
   const { runId, isCancelled } = options;
   const { warmup, runs, mode } = request;
   const checkpoint = makeCheckpoint(isCancelled);
-  const stopIfCancelled = async (): Promise<void> => {
-    if (await checkpoint()) {
-      throw cancelled();
-    }
-  };
   batcher.push(
     {
       type: 'run-started',
@@ -160,73 +253,29 @@ async function profilePasses<M extends RuntimeModel, I>(
     },
     true,
   );
-  const passesMs: number[] = [];
-  const layerMsByPass: number[][] = [];
-  let firstPassMs: number | undefined;
-  for (let pass = -warmup; pass < runs; pass += 1) {
-    await stopIfCancelled();
-    let totalMs: number;
-    if (mode === 'per-layer') {
-      const times = new Array<number>(model.layerCount).fill(0);
-      const outcome = await runtime.runLayers(model, input, {
-        checkpoint,
-        onLayer: (record: LayerRecord) => {
-          times[record.layerId] = record.ms;
-          batcher.push({
-            type: 'layer-finished',
-            runId,
-            pass,
-            layerId: record.layerId,
-            ms: record.ms,
-          });
-        },
-      });
-      if (outcome.stopped) {
-        throw cancelled();
-      }
-      totalMs = outcome.totalMs;
-      if (pass >= 0) {
-        layerMsByPass.push(times);
-      }
-    } else {
-      totalMs = (await runtime.runWhole(model, input)).totalMs;
-    }
-    firstPassMs ??= totalMs;
-    if (pass >= 0) {
-      passesMs.push(totalMs);
-    }
-    batcher.push({ type: 'pass-finished', runId, pass, totalMs });
-  }
-  batcher.flush();
-  // An untimed pass measures the peak; in per-layer mode it also warms `predict` up.
-  await stopIfCancelled();
-  const peak = await runtime.runWhole(model, input, { measurePeak: true });
-  const wholePassesMs = mode === 'whole' ? passesMs : [];
-  for (let pass = 0; mode === 'per-layer' && pass < runs; pass += 1) {
-    await stopIfCancelled();
-    wholePassesMs.push((await runtime.runWhole(model, input)).totalMs);
-  }
+  const context = { runtime, model, input, runId, batcher, checkpoint };
+  const timings = await timedPasses(context, request);
   const stats = request.stats ? await statsPass(runtime, model, input, checkpoint) : undefined;
-  const wholeMedianMs = median(wholePassesMs);
+  const wholeMedianMs = median(timings.wholePassesMs);
   const perLayerMedianMs =
     mode === 'per-layer'
-      ? median(layerMsByPass.map((times) => times.reduce((sum, ms) => sum + ms, 0)))
+      ? median(timings.layerMsByPass.map((times) => times.reduce((sum, ms) => sum + ms, 0)))
       : null;
   return {
     runId,
     backend: runtime.backend,
     mode,
     batch: request.batch,
-    layers: mode === 'per-layer' ? layerTimings(layerMsByPass) : [],
+    layers: mode === 'per-layer' ? layerTimings(timings.layerMsByPass) : [],
     perLayerMedianMs,
     wholeMedianMs,
     overheadRatio: perLayerMedianMs === null ? null : perLayerMedianMs / wholeMedianMs,
-    passesMs,
-    firstPassMs: firstPassMs ?? 0,
-    peakBytes: Math.max(peak.peakBytes ?? 0, runtime.memory().bytes),
+    passesMs: timings.passesMs,
+    firstPassMs: timings.firstPassMs,
+    peakBytes: timings.peakBytes,
     stats,
-    layerMsByPass: mode === 'per-layer' ? layerMsByPass : undefined,
-    wholePassesMs,
+    layerMsByPass: mode === 'per-layer' ? timings.layerMsByPass : undefined,
+    wholePassesMs: timings.wholePassesMs,
     warmup,
     estimatedBytes: options.estimatedBytes,
   };

@@ -136,9 +136,8 @@ describe('profiler on a slow runtime', () => {
     const firstPassEnd = sink.batches.find((batch) =>
       batch.events.some((e) => e.type === 'pass-finished'),
     );
-    // A pass takes ~300 ms; the first layers must arrive within its first ~third.
-    expect(firstLayers!.at - start).toBeLessThan(120);
-    expect(firstPassEnd!.at - firstLayers!.at).toBeGreaterThan(100);
+    // A pass takes ~300 ms; its first layers must arrive within its first third.
+    expect(firstPassEnd!.at - firstLayers!.at).toBeGreaterThan(200);
     const elapsed = (sink.batches.at(-1)!.at - start) / 1000;
     expect(sink.batches.length).toBeLessThanOrEqual(
       Math.ceil(elapsed * (1000 / EVENT_BATCH_MS)) + 3,

@@ -1,0 +1,160 @@
+/**
+ * `npm run bench`: the engine benchmark. For the default model on each available backend (each in
+ * its own process): whole-pass and layer-by-layer medians, their ratio, the first pass and the
+ * peak RSS at batch 1. Prints a markdown table and writes it, with the machine's description, to
+ * docs/BENCHMARKS.md between the engine-bench markers (other sections of the file are left alone).
+ *
+ * Flags: --backends wasm,cpu (default: every available one) --runs N (timed passes; default 5,
+ * 1 on cpu, whose pass takes ~20 s) --warmup N (default 1; 0 on cpu).
+ */
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { listBackends } from '../electron/engine/backends';
+import { TFJS_VERSION } from '../electron/engine/tf';
+import type { BackendName, BackendStatus } from '../shared/profile';
+import type { EngineBenchResult } from './engineBench';
+
+const FILE = 'docs/BENCHMARKS.md';
+const BUNDLE = '.cache/bench';
+const START = '<!-- engine-bench:start -->';
+const END = '<!-- engine-bench:end -->';
+const TARGETS = { wholeMs: 850, overhead: 1.1, rssBytes: 700e6 };
+
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+function runChild(backend: BackendName, warmup: number, runs: number): EngineBenchResult {
+  process.stderr.write(`Benchmarking ${backend}: ${warmup} warm-up + ${runs} timed passes…\n`);
+  const child = spawnSync(
+    process.execPath,
+    [`${BUNDLE}/engineBench.js`, backend, String(warmup), String(runs)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
+  );
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (child.status !== 0 || !line.startsWith('{')) {
+    throw new Error(`The ${backend} benchmark failed (exit ${child.status}): ${line}`);
+  }
+  return JSON.parse(line) as EngineBenchResult;
+}
+
+const seconds = (ms: number): string =>
+  ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
+const mark = (ok: boolean): string => (ok ? 'met' : '**not met**');
+
+function table(
+  results: readonly EngineBenchResult[],
+  statuses: readonly BackendStatus[],
+): string[] {
+  const rows = results.map((entry) => {
+    const { result } = entry;
+    const detail = statuses.find((status) => status.name === entry.backend)?.detail;
+    const whole = result.wholePassesMs ?? [];
+    return (
+      `| ${entry.backend}${detail ? ` (${detail})` : ''} | ${seconds(result.wholeMedianMs)} | ` +
+      `${seconds(Math.min(...whole))} | ${seconds(result.perLayerMedianMs ?? 0)} | ` +
+      `×${(result.overheadRatio ?? 0).toFixed(2)} | ${seconds(result.firstPassMs)} | ` +
+      `${mb(entry.peakRssBytes)} | ${entry.buildSeconds.toFixed(1)} s | ${entry.warmup} + ${entry.runs} |`
+    );
+  });
+  return [
+    '| Backend | Whole pass, median | Whole pass, fastest | Layer by layer, median | Overhead | First pass | Peak RSS | Build | Warm-up + timed |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+function targetLines(results: readonly EngineBenchResult[]): string[] {
+  const wasm = results.find((entry) => entry.backend === 'wasm');
+  if (!wasm) {
+    return ['Targets: wasm was not measured.'];
+  }
+  const { result } = wasm;
+  return [
+    'Targets (wasm, batch 1):',
+    `- whole-pass median ≤ 0.85 s: ${mark(result.wholeMedianMs <= TARGETS.wholeMs)} (${seconds(result.wholeMedianMs)})`,
+    `- layer by layer ≤ 1.10× the whole pass: ${mark((result.overheadRatio ?? Infinity) <= TARGETS.overhead)} (×${(result.overheadRatio ?? 0).toFixed(2)})`,
+    `- peak RSS ≤ 700 MB: ${mark(wasm.peakRssBytes <= TARGETS.rssBytes)} (${mb(wasm.peakRssBytes)})`,
+  ];
+}
+
+function section(
+  results: readonly EngineBenchResult[],
+  statuses: readonly BackendStatus[],
+  load: { before: number[]; after: number[] },
+): string {
+  const cpu = cpus();
+  const unavailable = statuses.filter((status) => !status.available);
+  return [
+    START,
+    '## Engine: a forward pass of the default model',
+    '',
+    `ResNeXt-101 (32×4d), 224×224×3, 1000 classes, batch 1, seeded random input; the engine in a worker thread, as the app runs it. Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC:`,
+    `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform} ${process.arch}, Node ${process.version}, TensorFlow.js ${TFJS_VERSION}.`,
+    `Load average (1 min) ${load.before[0].toFixed(2)} at the start and ${load.after[0].toFixed(2)} at the end: on a shared machine other work inflates every time.`,
+    '',
+    ...table(results, statuses),
+    '',
+    'Layer by layer: the median over timed passes of the sum of per-layer times (each layer applied to concrete tensors, in topological order). Overhead: that ÷ the whole-pass (`model.predict`) median. Peak RSS: the benchmark process, host and engine worker together, bundled to plain JavaScript as the app ships (under tsx each thread adds its TypeScript loader). Build: from the request to the first pass.',
+    '',
+    ...targetLines(results),
+    ...(unavailable.length > 0
+      ? ['', 'Not measured:', ...unavailable.map((status) => `- ${status.name}: ${status.reason}`)]
+      : []),
+    END,
+  ].join('\n');
+}
+
+/** Replaces the engine section of the file, or appends it; the rest stays as it is. */
+function writeSection(text: string): void {
+  const current = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next =
+    start >= 0 && end > start
+      ? `${current.slice(0, start)}${text}${current.slice(end + END.length)}`
+      : `${current.trimEnd()}\n\n${text}\n`;
+  writeFileSync(FILE, next);
+}
+
+/**
+ * Bundles the benchmark child and the engine worker to plain JavaScript, as the shipped app runs
+ * them: under tsx each thread would also carry the TypeScript loader (~70 MB of RSS).
+ */
+async function bundle(): Promise<void> {
+  await build({
+    entryPoints: ['bench/engineBench.ts', 'electron/engine/worker.ts'],
+    outdir: BUNDLE,
+    entryNames: '[name]',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
+
+async function main(): Promise<void> {
+  await bundle();
+  const statuses = await listBackends();
+  const wanted =
+    flag('backends')?.split(',') ?? statuses.filter((s) => s.available).map((s) => s.name);
+  const before = loadavg();
+  const results: EngineBenchResult[] = [];
+  for (const backend of wanted as BackendName[]) {
+    const slow = backend === 'cpu';
+    const runs = Number(flag('runs') ?? (slow ? 1 : 5));
+    const warmup = Number(flag('warmup') ?? (slow ? 0 : 1));
+    results.push(runChild(backend, warmup, runs));
+  }
+  const text = section(results, statuses, { before, after: loadavg() });
+  writeSection(text);
+  process.stdout.write(`${text}\n`);
+  process.stderr.write(`Written to ${FILE}\n`);
+}
+
+await main();

@@ -95,12 +95,18 @@ export interface ConfigIssue {
 export type ConfigValidation =
   { ok: true; config: ModelConfig } | { ok: false; issues: ConfigIssue[] };
 
-const show = (value: unknown): string =>
-  typeof value === 'string'
-    ? JSON.stringify(value)
-    : value === undefined
-      ? 'nothing'
-      : String(value);
+const show = (value: unknown): string => {
+  if (typeof value === 'string') {
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) {
+    return 'an array';
+  }
+  if (value === undefined) {
+    return 'nothing';
+  }
+  return typeof value === 'object' && value !== null ? 'an object' : String(value);
+};
 
 function positiveInteger(field: string, value: unknown, min: number): ConfigIssue | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= min) {

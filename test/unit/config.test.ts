@@ -14,6 +14,7 @@ import {
 const BAD: [string, unknown, string[]][] = [
   ['not an object', 42, ['A config must be an object, but got 42.']],
   ['null', null, ['A config must be an object, but got null.']],
+  ['an array', [101], ['A config must be an object, but got an array.']],
   ['an unknown depth', { depth: 34 }, ['depth must be one of 50, 101, 152, but got 34.']],
   ['a depth as text', { depth: '101' }, ['depth must be one of 50, 101, 152, but got "101".']],
   ['zero cardinality', { cardinality: 0 }, ['cardinality must be a positive integer, but got 0.']],

@@ -71,6 +71,9 @@ export const HEAT_STOPS: readonly string[] = [
   '#8e1456',
 ];
 
+/** The paint of a layer whose output holds NaN or Inf: an alarm red, whatever the scale. */
+export const FLAGGED_PAINT: Paint = { fill: '#e00000', stroke: '#7a0000', text: '#ffffff' };
+
 function parseHex(hex: string): [number, number, number] {
   const value = Number.parseInt(hex.slice(1), 16);
   return [(value >> 16) & 255, (value >> 8) & 255, value & 255];
@@ -102,12 +105,13 @@ function luminance(hex: string): number {
 export function nodePaint(
   layer: Pick<LayerInfo, 'className' | 'groups'>,
   heat?: number | null,
+  stops: readonly string[] = HEAT_STOPS,
 ): Paint {
   const base = typePaint(typeKey(layer));
   if (heat === undefined || heat === null) {
     return base;
   }
-  const fill = scaleColor(heat);
+  const fill = scaleColor(heat, stops);
   return { fill, stroke: base.stroke, text: luminance(fill) < 0.45 ? '#ffffff' : TEXT };
 }
 
@@ -116,9 +120,10 @@ export function groupPaint(
   kind: 'stem' | 'stage' | 'block',
   collapsed: boolean,
   heat?: number | null,
+  stops: readonly string[] = HEAT_STOPS,
 ): Paint {
   if (heat !== undefined && heat !== null) {
-    const fill = scaleColor(heat);
+    const fill = scaleColor(heat, stops);
     return { fill, stroke: '#5a6273', text: luminance(fill) < 0.45 ? '#ffffff' : TEXT };
   }
   if (collapsed) {

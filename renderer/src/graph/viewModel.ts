@@ -3,7 +3,7 @@
 // between them. The cytoscape view, the SVG and the PNG export all draw from this.
 import type { ModelGraph } from '../../../shared/modelGraph';
 import type { Box, Layout, Point } from '../layout/types';
-import { groupPaint, nodePaint, type Paint } from './colors';
+import { FLAGGED_PAINT, groupPaint, nodePaint, type Paint } from './colors';
 import { layerNodeId, visibleNodeId, type GroupInfo, type Hierarchy } from './hierarchy';
 import { FULL_LABELS, groupLabelLines, layerLabelLines, type LabelOptions } from './labels';
 import { formatCompact } from '../lib/format';
@@ -16,6 +16,12 @@ export interface Heat {
   groups?: ReadonlyMap<string, number>;
   /** Per group id, a short text a collapsed group adds to its sums (its summed time). */
   groupText?: ReadonlyMap<string, string>;
+  /** The scale's stops, cold to hot (HEAT_STOPS by default; a diverging scale for differences). */
+  stops?: readonly string[];
+  /** Layers drawn in the alarm colour whatever their value (outputs with NaN or Inf). */
+  flagged?: ReadonlySet<number>;
+  /** The layer running now: its node, or the collapsed group that holds it, gets the cursor mark. */
+  cursor?: number | null;
 }
 
 /** One visible node. */
@@ -32,6 +38,8 @@ export interface ViewNode {
   lines: string[];
   paint: Paint;
   box: Box;
+  /** Marks the node of the layer running now (a profile's execution cursor). */
+  cursor?: boolean;
 }
 
 /** One visible edge. */
@@ -64,6 +72,11 @@ export function expandedGroupTitle(group: GroupInfo): string {
   return `${group.label}${count} · ${formatCompact(group.params)} params`;
 }
 
+const cursorIn = (heat: Heat | null | undefined, hierarchy: Hierarchy, groupId: string): boolean =>
+  heat?.cursor !== undefined &&
+  heat.cursor !== null &&
+  (hierarchy.chains[heat.cursor]?.includes(groupId) ?? false);
+
 function groupNodes(
   hierarchy: Hierarchy,
   collapsed: ReadonlySet<string>,
@@ -89,8 +102,10 @@ function groupNodes(
         group.kind,
         isCollapsed,
         isCollapsed ? heat?.groups?.get(group.id) : undefined,
+        heat?.stops,
       ),
       box: layout.boxes.get(group.id) ?? EMPTY_BOX,
+      cursor: isCollapsed && cursorIn(heat, hierarchy, group.id),
     });
   }
   return nodes;
@@ -120,8 +135,11 @@ export function buildViewModel(
       parent: chain[chain.length - 1],
       layerId: layer.id,
       lines: layerLabelLines(layer, labels),
-      paint: nodePaint(layer, options.heat?.layers.get(layer.id)),
+      paint: options.heat?.flagged?.has(layer.id)
+        ? FLAGGED_PAINT
+        : nodePaint(layer, options.heat?.layers.get(layer.id), options.heat?.stops),
       box: layout.boxes.get(id) ?? EMPTY_BOX,
+      cursor: options.heat?.cursor === layer.id,
     });
   }
   const idByName = new Map(graph.layers.map((layer) => [layer.name, layer.id]));

@@ -18,10 +18,13 @@ function nodeData(node: ViewNode): Record<string, unknown> {
 }
 
 function nodeClasses(node: ViewNode): string {
+  const cursor = node.cursor ? ' cursor' : '';
   if (node.kind === 'layer') {
-    return 'layer';
+    return `layer${cursor}`;
   }
-  return ['group', node.groupKind, node.collapsed ? 'collapsed' : ''].filter(Boolean).join(' ');
+  return (
+    ['group', node.groupKind, node.collapsed ? 'collapsed' : ''].filter(Boolean).join(' ') + cursor
+  );
 }
 
 const centre = (node: ViewNode): { x: number; y: number } => ({

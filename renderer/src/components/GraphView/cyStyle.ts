@@ -91,6 +91,18 @@ export const GRAPH_STYLE: StylesheetJson = [
     style: { 'border-color': '#e39b00', 'border-width': 2.5 },
   },
   {
+    // A profile's execution cursor: the layer running now.
+    selector: 'node.cursor',
+    style: {
+      'border-color': '#0b57d0',
+      'border-width': 3,
+      'underlay-color': '#0b57d0',
+      'underlay-opacity': 0.3,
+      'underlay-padding': 7,
+      'underlay-shape': 'round-rectangle',
+    },
+  },
+  {
     selector: 'node:selected',
     style: {
       'border-color': '#1463ff',

@@ -106,7 +106,10 @@ export function namedWeights(
     const match = /([A-Za-z_]+?)(_\d+)?$/.exec(variable.originalName.split('/').pop() ?? '');
     const name = match?.[1] ?? variable.originalName;
     const tensor = variable.read();
-    weights.set(name, { shape: tensor.shape, values: Float32Array.from(tensor.dataSync()) });
+    const data = tensor.dataSync();
+    // Only read from here on, so no copy: the view keeps the values alive after a dispose.
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    weights.set(name, { shape: tensor.shape, values });
   }
   return weights;
 }

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench:onnx`: ONNX Runtime on the default model. Export time; whole-pass medians of our
+ * runtime (`OrtRuntime.runWhole`) against a bare `InferenceSession.run` loop on the same exported
+ * bytes, passes interleaved so that load on a shared machine hits both alike; a profiled pass in
+ * each mode (`fast`, `exact`) with how much of the wall time ORT's profiler accounts for. Writes its
+ * section of docs/BENCHMARKS.md between the onnx-bench markers (the rest of the file stays).
+ *
+ * Flags: --runs N (timed whole passes, default 20) --exports N (default 3) --profiled N (profiled
+ * passes per mode, default 3).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { DEFAULT_CONFIG } from '../shared/modelConfig';
+import type { BackendStatus } from '../shared/profile';
+import { useBackend } from '../electron/engine/backends';
+import { makeInput } from '../electron/engine/inputData';
+import { exportToOnnx } from '../electron/engine/onnx/exporter';
+import { listOnnxBackends, ortThreads } from '../electron/engine/onnx/ortLoader';
+import { OrtRuntime, type OnnxOptimization } from '../electron/engine/onnx/ortRuntime';
+import { median } from '../electron/engine/profiler';
+import { buildResNeXt } from '../electron/engine/resnext';
+
+const FILE = 'docs/BENCHMARKS.md';
+const START = '<!-- onnx-bench:start -->';
+const END = '<!-- onnx-bench:end -->';
+const TARGETS = { wholeMs: 100, ratio: 1.15, exportMs: 1500 };
+
+function flag(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+const ms = (value: number): string =>
+  value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`;
+const mark = (ok: boolean): string => (ok ? 'met' : '**not met**');
+const log = (text: string): void => void process.stderr.write(`${text}\n`);
+
+interface ModeResult {
+  optimization: OnnxOptimization;
+  sessionMs: number;
+  nodes: number;
+  timed: number;
+  fused: number;
+  /** Profiled passes: wall time, ORT's model_run, and the sum of node times charged to layers. */
+  wallMs: number[];
+  ortMs: number[];
+  chargedMs: number[];
+}
+
+async function profileMode(
+  optimization: OnnxOptimization,
+  model: ReturnType<typeof buildResNeXt>,
+  batch: ReturnType<typeof makeInput>,
+  passes: number,
+): Promise<ModeResult> {
+  const runtime = new OrtRuntime('onnxruntime', ort, { optimization });
+  const handle = await runtime.wrap(model, DEFAULT_CONFIG);
+  const input = runtime.loadInput(batch);
+  const result: ModeResult = {
+    optimization,
+    sessionMs: handle.sessionMs,
+    nodes: handle.optimizedNodes,
+    timed: handle.mapping.timed.length,
+    fused: Object.keys(handle.mapping.fusedInto).length,
+    wallMs: [],
+    ortMs: [],
+    chargedMs: [],
+  };
+  try {
+    for (let pass = 0; pass < passes; pass += 1) {
+      const profiled = await runtime.profiledPass(handle, input);
+      result.wallMs.push(profiled.totalMs);
+      result.ortMs.push(profiled.profiledMs);
+      result.chargedMs.push(profiled.layerMs.reduce((sum, value) => sum + value, 0));
+      log(`  ${optimization} profiled pass ${pass + 1}: ${ms(profiled.totalMs)}`);
+    }
+  } finally {
+    runtime.releaseInput(input);
+    runtime.release(handle);
+  }
+  return result;
+}
+
+interface WholeResult {
+  oursMs: number[];
+  bareMs: number[];
+  exportMs: number[];
+  sessionMs: number;
+  bytes: number;
+}
+
+async function wholePasses(
+  model: ReturnType<typeof buildResNeXt>,
+  batch: ReturnType<typeof makeInput>,
+  runs: number,
+  exports: number,
+): Promise<WholeResult> {
+  const exportMs: number[] = [];
+  let bytes: Uint8Array = new Uint8Array();
+  for (let index = 0; index < exports; index += 1) {
+    const started = performance.now();
+    bytes = exportToOnnx(model).bytes;
+    exportMs.push(performance.now() - started);
+    log(`  export ${index + 1}: ${ms(exportMs[index])}`);
+  }
+  const runtime = new OrtRuntime('onnxruntime', ort, { optimization: 'fast' });
+  const handle = await runtime.wrap(model, DEFAULT_CONFIG);
+  const bare = await ort.InferenceSession.create(bytes, {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: ortThreads(),
+  });
+  const input = runtime.loadInput(batch);
+  const feeds = { [bare.inputNames[0]]: new ort.Tensor('float32', batch.data, [...batch.shape]) };
+  const result: WholeResult = {
+    oursMs: [],
+    bareMs: [],
+    exportMs,
+    sessionMs: handle.sessionMs,
+    bytes: bytes.byteLength,
+  };
+  try {
+    for (let pass = -2; pass < runs; pass += 1) {
+      const ours = (await runtime.runWhole(handle, input)).totalMs;
+      const started = performance.now();
+      await bare.run(feeds);
+      const bareMs = performance.now() - started;
+      if (pass >= 0) {
+        result.oursMs.push(ours);
+        result.bareMs.push(bareMs);
+      }
+    }
+  } finally {
+    runtime.releaseInput(input);
+    runtime.release(handle);
+    await bare.release();
+  }
+  return result;
+}
+
+function modeRow(mode: ModeResult): string {
+  const wall = median(mode.wallMs);
+  const share = median(mode.chargedMs.map((charged, index) => charged / mode.wallMs[index]));
+  return (
+    `| ${mode.optimization} | ${mode.nodes} | ${mode.timed} | ${mode.fused} | ${ms(mode.sessionMs)} | ` +
+    `${ms(wall)} | ${ms(median(mode.ortMs))} | ${(share * 100).toFixed(0)}% |`
+  );
+}
+
+function section(
+  whole: WholeResult,
+  modes: readonly ModeResult[],
+  statuses: readonly BackendStatus[],
+  load: { before: number[]; after: number[] },
+): string {
+  const cpu = cpus();
+  const ours = median(whole.oursMs);
+  const bare = median(whole.bareMs);
+  const exportMedian = median(whole.exportMs);
+  const unavailable = statuses.filter((status) => !status.available);
+  return [
+    START,
+    '## ONNX Runtime: the default model exported to ONNX',
+    '',
+    `ResNeXt-101 (32×4d), 224×224×3, 1000 classes, batch 1, seeded random input; onnxruntime-node ${ort.env.versions.node}, CPU provider, ${ortThreads()} intra-op threads, in the benchmark process. Measured by \`npm run bench:onnx\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC:`,
+    `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform} ${process.arch}, Node ${process.version}.`,
+    `Load average (1 min) ${load.before[0].toFixed(2)} at the start and ${load.after[0].toFixed(2)} at the end: on a shared machine other work inflates every time.`,
+    '',
+    '| Measure | Median | Fastest | Passes |',
+    '|---|---|---|---|',
+    `| Export (tfjs model → ONNX bytes, ${(whole.bytes / 1e6).toFixed(0)} MB) | ${ms(exportMedian)} | ${ms(Math.min(...whole.exportMs))} | ${whole.exportMs.length} |`,
+    `| Session creation, full optimisation | ${ms(whole.sessionMs)} | | 1 |`,
+    `| Whole pass, our runtime (\`runWhole\`) | ${ms(ours)} | ${ms(Math.min(...whole.oursMs))} | ${whole.oursMs.length} |`,
+    `| Whole pass, bare \`InferenceSession.run\` loop | ${ms(bare)} | ${ms(Math.min(...whole.bareMs))} | ${whole.bareMs.length} |`,
+    '',
+    'Per-layer passes: each in a fresh profiling session on the saved optimised graph (one untimed run, then the profiled one).',
+    '',
+    '| Mode | Nodes run | Layers timed | Layers fused | Session | Profiled pass, wall | ORT model_run | Node time charged to layers |',
+    '|---|---|---|---|---|---|---|---|',
+    ...modes.map(modeRow),
+    '',
+    'Targets (onnxruntime, batch 1):',
+    `- whole-pass median ≤ 0.10 s: ${mark(ours <= TARGETS.wholeMs)} (${ms(ours)})`,
+    `- ≤ 1.15× a bare \`InferenceSession.run\` loop: ${mark(ours / bare <= TARGETS.ratio)} (×${(ours / bare).toFixed(2)})`,
+    `- export of the default model ≤ 1.5 s: ${mark(exportMedian <= TARGETS.exportMs)} (${ms(exportMedian)})`,
+    ...(unavailable.length > 0
+      ? ['', 'Not measured:', ...unavailable.map((status) => `- ${status.name}: ${status.reason}`)]
+      : []),
+    END,
+  ].join('\n');
+}
+
+/** Replaces the onnx section of the file, or appends it; the rest stays as it is. */
+function writeSection(text: string): void {
+  const current = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next =
+    start >= 0 && end > start
+      ? `${current.slice(0, start)}${text}${current.slice(end + END.length)}`
+      : `${current.trimEnd()}\n\n${text}\n`;
+  writeFileSync(FILE, next);
+}
+
+async function main(): Promise<void> {
+  const before = loadavg();
+  const statuses = await listOnnxBackends();
+  await useBackend('auto');
+  log('Building the default model…');
+  const model = buildResNeXt({ ...DEFAULT_CONFIG });
+  const batch = makeInput({ kind: 'random', seed: 42 }, DEFAULT_CONFIG, 1);
+  log('Export and whole passes…');
+  const whole = await wholePasses(model, batch, flag('runs', 20), flag('exports', 3));
+  const modes: ModeResult[] = [];
+  for (const optimization of ['fast', 'exact'] as const) {
+    log(`Profiled passes, ${optimization}…`);
+    modes.push(await profileMode(optimization, model, batch, flag('profiled', 3)));
+  }
+  model.dispose();
+  const text = section(whole, modes, statuses, { before, after: loadavg() });
+  writeSection(text);
+  process.stdout.write(`${text}\n`);
+  log(`Written to ${FILE}`);
+}
+
+await main();

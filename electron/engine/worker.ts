@@ -3,7 +3,7 @@
  * one after another, cancel is served at once. Loaded as a worker_threads entry it listens on its
  * parent port; imported on a main thread it only exports `Engine` (for in-process use and tests).
  */
-import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { ActivationOptions } from '../../shared/api';
 import type {
   EngineHostMessage,
@@ -92,7 +92,11 @@ export class Engine {
       throw new InspectorError('INVALID_REQUEST', `Run ${runId} exists already; use a new run id.`);
     }
     this.pending.add(runId);
-    void this.serial(() => this.run({ ...request, config }, runId, estimate.totalBytes));
+    // Queued after the current microtasks, so that the caller has the run id (the call's result
+    // is posted) before the run's first event.
+    setImmediate(() => {
+      void this.serial(() => this.run({ ...request, config }, runId, estimate.totalBytes));
+    });
     return Promise.resolve({ runId });
   }
 
@@ -232,8 +236,17 @@ async function answer(engine: Engine, message: EngineHostMessage): Promise<Resul
   }
 }
 
-/** Serves the protocol on a port (the worker's parent port). */
-export function serve(port: MessagePort, data: EngineWorkerData): Engine {
+/** The port the engine is served on: a worker's parent port, or an adapter of another one. */
+export interface EnginePort {
+  postMessage(message: EngineWorkerMessage): void;
+  on(event: 'message', listener: (message: EngineHostMessage) => void): unknown;
+}
+
+/**
+ * Serves the protocol on a port: worker_threads' parent port, or (in Electron's utilityProcess)
+ * an adapter around `process.parentPort` that unwraps `event.data`.
+ */
+export function serve(port: EnginePort, data: EngineWorkerData): Engine {
   const post = (message: EngineWorkerMessage): void => port.postMessage(message);
   const engine = new Engine((events) => post({ kind: 'events', events }));
   port.on('message', (message: EngineHostMessage) => {

@@ -93,8 +93,15 @@ describe('EngineClient', () => {
   it('profiles layer by layer with streamed events, then answers activations', async () => {
     client = new EngineClient();
     const runs = watch(client);
+    let known: string | undefined;
+    const knownAtEachBatch: boolean[] = [];
+    client.onProfileEvents(() => knownAtEachBatch.push(known !== undefined));
     const { runId } = await client.profile(request({ warmup: 1, runs: 2, stats: true }));
+    known = runId;
     const events = await runs.end(runId);
+    // The call resolves before the run's first event arrives.
+    expect(knownAtEachBatch.length).toBeGreaterThan(0);
+    expect(knownAtEachBatch.every(Boolean)).toBe(true);
     const layers = (events[0] as Extract<ProfileEvent, { type: 'run-started' }>).layers;
     expect(layers).toBe(175);
     expect(events.filter((e) => e.type === 'layer-finished')).toHaveLength(layers * 3);

@@ -14,6 +14,7 @@ import {
 import type { LayerPassOptions, Runtime, RuntimeModel } from '../../electron/engine/runtime';
 import { tf } from '../../electron/engine/tf';
 import { TfjsRuntime, type TfjsModel } from '../../electron/engine/tfjsRuntime';
+import { Engine } from '../../electron/engine/worker';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
 import { DEFAULT_PROFILE, type ProfileEvent, type ProfileRequest } from '../../shared/profile';
 
@@ -316,5 +317,40 @@ describe('profiler on tfjs (tiny ResNeXt)', () => {
       ...Array(model.layerCount).keys(),
     ]);
     expect(sink.events().filter((e) => e.type === 'layer-finished')).toHaveLength(model.layerCount);
+  });
+});
+
+describe('the engine in process', () => {
+  it('frees every tensor of a cancelled run, its input included', async () => {
+    const events: ProfileEvent[] = [];
+    let cancelRun = 'none yet';
+    const ended = new Map<string, () => void>();
+    const engine = new Engine((batch) => {
+      events.push(...batch);
+      for (const event of batch) {
+        if (event.runId === cancelRun && event.type === 'layer-finished' && event.pass === 0) {
+          void engine.cancel(event.runId);
+        }
+        if (event.type === 'run-finished' || event.type === 'error') {
+          ended.get(event.runId)?.();
+        }
+      }
+    });
+    const run = async (runId: string, change: Partial<ProfileRequest>) => {
+      const done = new Promise<void>((resolve) => ended.set(runId, resolve));
+      await engine.profile(request(change), runId);
+      await done;
+    };
+    await run('first', { warmup: 0, runs: 1 });
+    const baseline = tf.memory().numTensors;
+    cancelRun = 'second';
+    await run('second', { batch: 3, warmup: 0, runs: 20 });
+    expect(events.at(-1)).toMatchObject({
+      type: 'error',
+      runId: 'second',
+      error: { code: 'CANCELLED' },
+    });
+    expect(tf.memory().numTensors).toBe(baseline);
+    engine.dispose();
   });
 });

@@ -44,6 +44,8 @@ interface CachedModel {
   key: string;
   runtime: TfjsRuntime;
   model: TfjsModel;
+  /** Its description with weight statistics, once asked for. */
+  graph?: ModelGraph;
 }
 
 /** How many finished runs the engine remembers. */
@@ -79,7 +81,8 @@ export class Engine {
         this.cached?.key.endsWith(configKey(checked)) === true
           ? this.cached
           : await this.ensureModel(checked, 'auto');
-      return describeModel(cached.model.model, checked, { weights: true });
+      cached.graph ??= describeModel(cached.model.model, checked, { weights: true });
+      return cached.graph;
     });
   }
 

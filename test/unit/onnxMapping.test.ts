@@ -200,7 +200,7 @@ describe('ORT profiles', () => {
     event('Node', 'conv2d_kernel_time', 110, 120),
     event('Node', 'conv2d_fence_before', 105, 0),
     event('Session', 'model_run', 500, 200),
-    event('Node', 'conv2d_kernel_time', 510, 90),
+    { ...event('Node', 'conv2d_kernel_time', 510, 90), args: { mem_arena_held: '4194304' } },
     event('Node', 'dense/softmax_kernel_time', 610, 10),
     event('Node', 'dense/softmax_kernel_time', 650, 5),
   ];
@@ -212,6 +212,7 @@ describe('ORT profiles', () => {
     expect([...runs[0].nodeMs]).toEqual([['conv2d', 0.12]]);
     expect(runs[1].nodeMs.get('conv2d')).toBeCloseTo(0.09);
     expect(runs[1].nodeMs.get('dense/softmax')).toBeCloseTo(0.015);
+    expect(runs.map((run) => run.arenaBytes)).toEqual([0, 4194304]);
     expect(() => parseProfile({})).toThrow(
       'An ONNX Runtime profile must be a JSON array of events.',
     );

@@ -90,6 +90,7 @@ describe.each(['fast', 'exact'] as const)('ONNX Runtime, %s', (optimization) => 
     await runtime.runLayers(model, input, { onLayer: (record) => records.push(record) });
     runtime.releaseInput(input);
     expect(pass.unattributedMs).toBe(0);
+    expect(runtime.memory().bytes).toBeGreaterThan(model.weightBytes);
     expect(pass.profiledMs).toBeGreaterThan(0);
     const charged = pass.layerMs.reduce((sum, ms) => sum + ms, 0);
     expect(charged).toBeGreaterThan(0);

@@ -12,6 +12,8 @@ export interface ProfiledRun {
   totalMs: number;
   /** Node name → milliseconds (summed if the node ran more than once in the run). */
   nodeMs: Map<string, number>;
+  /** The most bytes ORT's CPU arena held during the run, when its events say (`mem_arena_held`). */
+  arenaBytes: number;
 }
 
 interface TraceEvent {
@@ -19,6 +21,7 @@ interface TraceEvent {
   name?: string;
   ts?: number;
   dur?: number;
+  args?: { mem_arena_held?: string | number };
 }
 
 const KERNEL_SUFFIX = '_kernel_time';
@@ -37,7 +40,11 @@ export function parseProfile(events: unknown): ProfiledRun[] {
       dur: event.dur ?? 0,
     }))
     .sort((a, b) => a.start - b.start);
-  const parsed: ProfiledRun[] = runs.map((run) => ({ totalMs: run.dur / 1000, nodeMs: new Map() }));
+  const parsed: ProfiledRun[] = runs.map((run) => ({
+    totalMs: run.dur / 1000,
+    nodeMs: new Map(),
+    arenaBytes: 0,
+  }));
   for (const event of list) {
     if (event.cat !== 'Node' || !event.name?.endsWith(KERNEL_SUFFIX)) {
       continue;
@@ -48,8 +55,10 @@ export function parseProfile(events: unknown): ProfiledRun[] {
       continue;
     }
     const node = event.name.slice(0, -KERNEL_SUFFIX.length);
-    const nodeMs = parsed[index].nodeMs;
-    nodeMs.set(node, (nodeMs.get(node) ?? 0) + (event.dur ?? 0) / 1000);
+    const run = parsed[index];
+    run.nodeMs.set(node, (run.nodeMs.get(node) ?? 0) + (event.dur ?? 0) / 1000);
+    const held = Number(event.args?.mem_arena_held ?? 0);
+    run.arenaBytes = Math.max(run.arenaBytes, Number.isFinite(held) ? held : 0);
   }
   return parsed;
 }

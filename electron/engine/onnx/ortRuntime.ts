@@ -102,6 +102,8 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
   private readonly threads: number;
   private readonly warmRun: boolean;
   private heldBytes = 0;
+  /** The most ORT's arena held in a profiled pass (activations and scratch). */
+  private arenaBytes = 0;
 
   constructor(
     readonly backend: BackendName,
@@ -276,6 +278,7 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
         seen.add(id);
       }
     }
+    this.arenaBytes = Math.max(this.arenaBytes, run.arenaBytes);
     return { totalMs, layerMs, seen, profiledMs: run.totalMs, unattributedMs };
   }
 
@@ -329,9 +332,9 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     return { totalMs, stopped: false };
   }
 
-  /** What JavaScript holds for the model (its ONNX weights); ORT's own arena is not visible. */
+  /** The models' weights plus the most ORT's arena held in a profiled pass (0 before one). */
   memory(): { tensors: number; bytes: number } {
-    return { tensors: 0, bytes: this.heldBytes };
+    return { tensors: 0, bytes: this.heldBytes + this.arenaBytes };
   }
 
   release(model: OrtModel): void {

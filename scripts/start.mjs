@@ -23,9 +23,9 @@ function electronBinary() {
 /** Lets Electron's own installer fetch its binary; returns why it could not, if it could not. */
 function fetchElectron() {
   if (!existsSync(path.join(electronDir, 'install.js'))) {
-    return 'the electron package is not installed';
+    return 'the electron package is not installed; run npm install';
   }
-  console.log('Fetching the Electron binary (first start)…');
+  console.log('Downloading the Electron binary (first start)…');
   const result = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], {
     encoding: 'utf8',
     timeout: 180_000,
@@ -37,7 +37,7 @@ function fetchElectron() {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('at '));
-  return lines[0] ?? `its installer exited with ${result.status}`;
+  return `its binary is missing and could not be downloaded: ${lines[0] ?? `the installer exited with ${result.status}`}`;
 }
 
 function run(command, args) {
@@ -54,11 +54,9 @@ function npm(args) {
   );
 }
 
-const why = !hasDisplay
-  ? 'there is no display to show a window on'
-  : electronBinary()
-    ? undefined
-    : fetchElectron();
+const why =
+  (electronBinary() ? undefined : fetchElectron()) ??
+  (hasDisplay ? undefined : 'there is no display to show a window on');
 
 if (why === undefined) {
   const renderer = existsSync('dist/renderer/index.html') || npm(['exec', '--', 'vite', 'build']);

@@ -35,6 +35,8 @@ test('the renderer has no Node and no ipcRenderer, and loads under the CSP witho
   });
   await page.goto(appUrl);
   await expect(page).toHaveTitle(/ResNeXt Inspector/);
+  // The graph is drawn (cytoscape's canvases, its injected style) once the model is described.
+  await page.locator('canvas').first().waitFor({ timeout: 90_000 });
   await page.waitForLoadState('networkidle');
   expect(violations).toEqual([]); // the app itself runs under the policy
   const globals = await page.evaluate(() => {

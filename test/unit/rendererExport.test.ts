@@ -89,6 +89,7 @@ describe('SVG', () => {
     const layout = readElkLayout(
       await new ELK().layout(buildElkGraph(patched, hierarchy, sizes, 'RIGHT')),
       'RIGHT',
+      sizes,
     );
     const model = buildViewModel(patched, hierarchy, new Set(), layout);
     const scene = buildScene(model, { legend: legendFor(patched.layers) });

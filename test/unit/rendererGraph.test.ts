@@ -31,7 +31,7 @@ let full: Layout;
 
 beforeAll(async () => {
   const result = await new ELK().layout(buildElkGraph(graph, hierarchy, sizes, 'DOWN'));
-  full = readElkLayout(result, 'DOWN');
+  full = readElkLayout(result, 'DOWN', sizes);
 });
 
 describe('hierarchy', () => {

@@ -78,7 +78,7 @@ function boxText(context: CanvasRenderingContext2D, entry: SceneBox, scene: Scen
   context.textBaseline = 'middle';
   const top = box.y + box.h / 2 - ((lines.length - 1) * scene.lineHeight) / 2;
   lines.forEach((line, index) => {
-    const weight = entry.kind === 'collapsed' || index === 0 ? 600 : 400;
+    const weight = entry.kind === 'collapsed' ? 600 : 400;
     context.font = `${weight} ${scene.fontSize}px ${NODE_FONT_FAMILY}`;
     context.fillText(line, box.x + box.w / 2, top + index * scene.lineHeight);
   });
@@ -96,10 +96,16 @@ export function paintScene(context: CanvasRenderingContext2D, scene: Scene): voi
   context.fillStyle = '#97a0b3';
   context.lineWidth = 1.3;
   for (const edge of scene.edges) {
-    const [a, b, c, d] = edge.points;
+    const points = edge.points;
+    const d = points[points.length - 1];
+    const c = points[points.length - 2];
     context.beginPath();
-    context.moveTo(a[0], a[1]);
-    context.bezierCurveTo(b[0], b[1], c[0], c[1], d[0], d[1]);
+    context.moveTo(points[0][0], points[0][1]);
+    if (edge.kind === 'route') {
+      points.slice(1).forEach(([x, y]) => context.lineTo(x, y));
+    } else {
+      context.bezierCurveTo(points[1][0], points[1][1], c[0], c[1], d[0], d[1]);
+    }
     context.stroke();
     const angle = Math.atan2(d[1] - c[1], d[0] - c[0]);
     context.beginPath();

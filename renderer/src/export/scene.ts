@@ -15,8 +15,9 @@ export interface SceneBox {
   strong: boolean;
 }
 
-/** An edge as a cubic curve: start, two control points, end. */
+/** An edge: a cubic curve (start, two control points, end), or ELK's orthogonal route. */
 export interface SceneEdge {
+  kind: 'curve' | 'route';
   points: [number, number][];
 }
 
@@ -93,7 +94,17 @@ export function buildScene(model: GraphViewModel, options: SceneOptions): Scene 
     const from = byId.get(edge.source);
     const to = byId.get(edge.target);
     if (from && to && (keep(from.box) || keep(to.box))) {
-      edges.push({ points: edgeCurve(shift(from.box), shift(to.box), model.layout.direction) });
+      edges.push(
+        edge.points
+          ? {
+              kind: 'route',
+              points: edge.points.map(([x, y]) => [x - region.x + margin, y - region.y + margin]),
+            }
+          : {
+              kind: 'curve',
+              points: edgeCurve(shift(from.box), shift(to.box), model.layout.direction),
+            },
+      );
     }
   }
   let width = region.w + 2 * margin;

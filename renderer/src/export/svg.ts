@@ -1,5 +1,5 @@
 // A scene as an SVG document. Text is escaped: layer names come from model files.
-import type { Scene, SceneBox } from './scene';
+import type { Scene, SceneBox, SceneEdge } from './scene';
 import { NODE_FONT_FAMILY } from '../graph/labels';
 
 /** Escapes text for XML content and attribute values. */
@@ -18,7 +18,7 @@ function boxText(entry: SceneBox, scene: Scene): string {
   const top = box.y + box.h / 2 - ((lines.length - 1) * scene.lineHeight) / 2;
   return lines
     .map((line, index) => {
-      const weight = entry.kind === 'collapsed' || index === 0 ? ' font-weight="600"' : '';
+      const weight = entry.kind === 'collapsed' ? ' font-weight="600"' : '';
       const y = n(top + index * scene.lineHeight);
       return `<text x="${n(box.x + box.w / 2)}" y="${y}" text-anchor="middle" dominant-baseline="central"${weight} fill="${paint.text}">${escapeXml(line)}</text>`;
     })
@@ -32,6 +32,15 @@ function rect(entry: SceneBox): string {
   return `<rect x="${n(box.x)}" y="${n(box.y)}" width="${n(box.w)}" height="${n(box.h)}" rx="${radius}" fill="${paint.fill}" stroke="${paint.stroke}" stroke-width="${width}"/>`;
 }
 
+/** The path data of an edge: a cubic curve, or a polyline through ELK's bends. */
+export function edgePath(edge: SceneEdge): string {
+  if (edge.kind === 'route') {
+    return edge.points.map(([x, y], index) => `${index === 0 ? 'M' : 'L'}${n(x)},${n(y)}`).join('');
+  }
+  const [a, b, c, d] = edge.points;
+  return `M${n(a[0])},${n(a[1])}C${n(b[0])},${n(b[1])} ${n(c[0])},${n(c[1])} ${n(d[0])},${n(d[1])}`;
+}
+
 /** The SVG text of a scene. */
 export function sceneToSvg(scene: Scene): string {
   const parts: string[] = [
@@ -41,10 +50,7 @@ export function sceneToSvg(scene: Scene): string {
     '<g class="frames">',
     ...scene.frames.map((entry) => rect(entry) + boxText(entry, scene)),
     '</g><g class="edges" fill="none" stroke="#97a0b3" stroke-width="1.3">',
-    ...scene.edges.map((edge) => {
-      const [a, b, c, d] = edge.points;
-      return `<path d="M${n(a[0])},${n(a[1])}C${n(b[0])},${n(b[1])} ${n(c[0])},${n(c[1])} ${n(d[0])},${n(d[1])}" marker-end="url(#arrow)"/>`;
-    }),
+    ...scene.edges.map((edge) => `<path d="${edgePath(edge)}" marker-end="url(#arrow)"/>`),
     '</g><g class="nodes">',
     ...scene.boxes.map((entry) => rect(entry) + boxText(entry, scene)),
     '</g>',

@@ -53,7 +53,11 @@ export function deriveLayout(
   for (const cut of cuts) {
     const group = hierarchy.groups.get(cut.id);
     group?.layerIds.forEach((id) => hidden.add(id));
-    const centre = vertical ? cut.box.x + cut.box.w / 2 : cut.box.y + cut.box.h / 2;
+    // Centred on the group's first layer, which sits on the main path, so a run of collapsed
+    // groups lines up with the layers around it.
+    const first = group ? full.boxes.get(layerNodeId(group.layerIds[0])) : undefined;
+    const line = first ?? cut.box;
+    const centre = vertical ? line.x + line.w / 2 : line.y + line.h / 2;
     const placed: Box = vertical
       ? { x: centre - cut.size.w / 2, y: cut.box.y, w: cut.size.w, h: cut.size.h }
       : { x: cut.box.x, y: centre - cut.size.h / 2, w: cut.size.w, h: cut.size.h };

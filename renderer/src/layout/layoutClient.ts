@@ -79,7 +79,7 @@ export function fullLayout(
     const { elk: instance, failure } = engine();
     const input = buildElkGraph(graph, hierarchy, sizes, direction);
     layout = Promise.race([instance.layout(input), failure]).then((result) =>
-      readElkLayout(result, direction),
+      readElkLayout(result, direction, sizes),
     );
     layout.catch(() => cache.delete(cacheKey));
     cache.set(cacheKey, layout);

@@ -1,0 +1,146 @@
+// The columns a profile adds to the summary table: time (median, p95, % of total, cumulative %,
+// GMAC/s) or a comparison of two runs (A, B, Δ ms, Δ %). Columns are data; the table draws them.
+import type { ActivationStats } from '../../../shared/profile';
+import type { TableColumn } from '../components/SummaryTable/columns';
+import type { LayerDelta, TimingTable } from './aggregate';
+import { cellMs, gmacsText, percentText, signedMs, signedPercent, statText } from './format';
+
+const MISSING = Number.NEGATIVE_INFINITY;
+
+/** Median ms, p95 ms, % of the total, cumulative % and GMAC/s of every timed layer. */
+export function timeColumns(table: TimingTable): TableColumn[] {
+  const row = (id: number) => table.rows.get(id);
+  return [
+    {
+      id: 'median-ms',
+      label: 'Median ms',
+      width: '92px',
+      align: 'right',
+      title: 'Median time over the timed passes',
+      sortValue: (layer) => row(layer.id)?.medianMs ?? MISSING,
+      text: (layer) => cellMs(row(layer.id)?.medianMs),
+      total: () => cellMs(table.totalMs),
+    },
+    {
+      id: 'p95-ms',
+      label: 'p95 ms',
+      width: '84px',
+      align: 'right',
+      title: '95th percentile over the timed passes',
+      sortValue: (layer) => row(layer.id)?.p95Ms ?? MISSING,
+      text: (layer) => cellMs(row(layer.id)?.p95Ms),
+    },
+    {
+      id: 'time-share',
+      label: '% time',
+      width: '76px',
+      align: 'right',
+      title: 'Share of the sum of layer medians',
+      sortValue: (layer) => row(layer.id)?.share ?? MISSING,
+      text: (layer) => (row(layer.id) ? percentText(row(layer.id)!.share) : ''),
+      total: () => (table.rows.size > 0 ? percentText(1) : ''),
+    },
+    {
+      id: 'time-cumulative',
+      label: 'Cum. %',
+      width: '76px',
+      align: 'right',
+      title: 'Share of the time spent up to and including this layer, in execution order',
+      sortValue: (layer) => row(layer.id)?.cumulative ?? MISSING,
+      text: (layer) => (row(layer.id) ? percentText(row(layer.id)!.cumulative) : ''),
+    },
+    {
+      id: 'gmacs',
+      label: 'GMAC/s',
+      width: '76px',
+      align: 'right',
+      title: 'Achieved multiply-accumulates per second (MACs × batch ÷ median time)',
+      sortValue: (layer) => row(layer.id)?.gmacs ?? MISSING,
+      text: (layer) => gmacsText(row(layer.id)?.gmacs),
+    },
+  ];
+}
+
+/** A's and B's median ms, Δ ms (B − A) and Δ % of every compared layer. */
+export function compareColumns(
+  deltas: readonly LayerDelta[],
+  labels: { a: string; b: string },
+): TableColumn[] {
+  const byId = new Map(deltas.map((delta) => [delta.layerId, delta]));
+  const sum = (pick: (delta: LayerDelta) => number) =>
+    deltas.reduce((total, delta) => total + pick(delta), 0);
+  return [
+    {
+      id: 'compare-a',
+      label: `${labels.a} ms`,
+      width: '84px',
+      align: 'right',
+      sortValue: (layer) => byId.get(layer.id)?.aMs ?? MISSING,
+      text: (layer) => cellMs(byId.get(layer.id)?.aMs),
+      total: () => cellMs(sum((delta) => delta.aMs)),
+    },
+    {
+      id: 'compare-b',
+      label: `${labels.b} ms`,
+      width: '84px',
+      align: 'right',
+      sortValue: (layer) => byId.get(layer.id)?.bMs ?? MISSING,
+      text: (layer) => cellMs(byId.get(layer.id)?.bMs),
+      total: () => cellMs(sum((delta) => delta.bMs)),
+    },
+    {
+      id: 'compare-delta',
+      label: 'Δ ms',
+      width: '84px',
+      align: 'right',
+      title: `${labels.b} minus ${labels.a}`,
+      sortValue: (layer) => byId.get(layer.id)?.deltaMs ?? MISSING,
+      text: (layer) => {
+        const delta = byId.get(layer.id);
+        return delta ? signedMs(delta.deltaMs) : '';
+      },
+      total: () => signedMs(sum((delta) => delta.deltaMs)),
+    },
+    {
+      id: 'compare-relative',
+      label: 'Δ %',
+      width: '76px',
+      align: 'right',
+      sortValue: (layer) => byId.get(layer.id)?.relative ?? MISSING,
+      text: (layer) => {
+        const delta = byId.get(layer.id);
+        return delta ? signedPercent(delta.relative) : '';
+      },
+    },
+  ];
+}
+
+/** Mean, std, % zeros and NaN/Inf count of every layer's output. */
+export function statColumns(stats: readonly ActivationStats[]): TableColumn[] {
+  const byId = new Map(stats.map((entry) => [entry.layerId, entry]));
+  const column = (
+    id: string,
+    label: string,
+    pick: (entry: ActivationStats) => number,
+    text: (value: number) => string,
+  ): TableColumn => ({
+    id,
+    label,
+    width: '84px',
+    align: 'right',
+    sortValue: (layer) => {
+      const entry = byId.get(layer.id);
+      return entry && Number.isFinite(pick(entry)) ? pick(entry) : MISSING;
+    },
+    text: (layer) => {
+      const entry = byId.get(layer.id);
+      return entry ? text(pick(entry)) : '';
+    },
+  });
+  return [
+    column('stat-mean', 'Mean', (entry) => entry.mean, statText),
+    column('stat-std', 'Std', (entry) => entry.std, statText),
+    column('stat-zeros', '% zeros', (entry) => entry.zeroFraction, percentText),
+    column('stat-bad', 'NaN/Inf', (entry) => entry.nanCount + entry.infCount, String),
+  ];
+}

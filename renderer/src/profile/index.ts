@@ -1,0 +1,2 @@
+export { default as ProfilePanel } from './ProfilePanel.svelte';
+export { default as HeatOverlay } from './HeatOverlay.svelte';

@@ -1,0 +1,171 @@
+// What the graph and the table show for a profile view: the heat (time, an activation statistic,
+// or the difference of two runs), the table's extra columns and the legend. Pure, from run data.
+import type { ModelGraph } from '../../../shared/modelGraph';
+import type { ActivationStats, LayerTiming } from '../../../shared/profile';
+import type { Hierarchy } from '../graph/hierarchy';
+import type { Heat } from '../graph/viewModel';
+import type { TableColumn } from '../components/SummaryTable/columns';
+import { compareRuns, groupSums, sameLayers, timingTable, type ComparedRun } from './aggregate';
+import { compareColumns, statColumns, timeColumns } from './columns';
+import { formatMs, signedMs, statText } from './format';
+import {
+  buildHeat,
+  divergingScale,
+  linearScale,
+  logScale,
+  scaleTicks,
+  timeLegend,
+  type HeatLegend,
+  type Scale,
+} from './heat';
+import { HEAT_STOPS } from '../graph/colors';
+
+/** What colours the graph. */
+export type HeatView = 'time' | 'mean' | 'std' | 'zeros' | 'compare' | 'off';
+
+/** The labels of the views, for the chooser. */
+export const VIEW_LABELS: Record<HeatView, string> = {
+  time: 'Time',
+  mean: 'Activation mean',
+  std: 'Activation std',
+  zeros: 'Zero fraction (dead ReLUs)',
+  compare: 'Compare two runs (Δ ms)',
+  off: 'Layer types',
+};
+
+/** What a view puts on screen. */
+export interface ViewOutput {
+  heat: Heat | null;
+  columns: TableColumn[];
+  legend: HeatLegend | null;
+  /** Why the view shows nothing, in words. */
+  message?: string;
+}
+
+const EMPTY: ViewOutput = { heat: null, columns: [], legend: null };
+
+/** The input of a time view. */
+export interface TimeViewInput {
+  graph: ModelGraph;
+  hierarchy: Hierarchy | null;
+  /** Per-layer timings (final, or so far). */
+  timings: readonly LayerTiming[];
+  /** While running: the latest ms per layer, which colours the graph before any median exists. */
+  live?: ReadonlyMap<number, number>;
+  batch: number;
+  cursor?: number | null;
+}
+
+/** Time: a log heat of each layer's time, summed times on collapsed groups, the time columns. */
+export function timeView(input: TimeViewInput): ViewOutput {
+  const values =
+    input.live ?? new Map(input.timings.map((timing) => [timing.layerId, timing.medianMs]));
+  const scale = logScale(values.values());
+  const columns = timeColumns(timingTable(input.timings, input.graph, input.batch));
+  if (!scale) {
+    return { ...EMPTY, columns, heat: cursorOnly(input.cursor) };
+  }
+  const total = [...values.values()].reduce((sum, ms) => sum + ms, 0);
+  const groupValues = input.hierarchy ? groupSums(values, input.hierarchy) : undefined;
+  const heat = buildHeat({
+    values,
+    scale,
+    hierarchy: input.hierarchy,
+    groupValues,
+    groupText: (_id, ms) => `${formatMs(ms)} · ${total > 0 ? ((ms / total) * 100).toFixed(1) : 0}%`,
+    cursor: input.cursor,
+  });
+  return { heat, columns, legend: timeLegend(scale) };
+}
+
+const cursorOnly = (cursor: number | null | undefined): Heat | null =>
+  cursor === undefined || cursor === null ? null : { layers: new Map(), cursor };
+
+/** The statistic a stat view reads. */
+export type StatKey = 'mean' | 'std' | 'zeros';
+
+const statValue = (stats: ActivationStats, key: StatKey): number =>
+  key === 'zeros' ? stats.zeroFraction : stats[key];
+
+/** An activation statistic on a linear scale; layers with NaN or Inf in red. */
+export function statView(
+  graph: ModelGraph,
+  stats: readonly ActivationStats[] | undefined,
+  key: StatKey,
+  timings: readonly LayerTiming[],
+  batch: number,
+): ViewOutput {
+  if (!stats || stats.length === 0) {
+    return {
+      ...EMPTY,
+      message: 'This run has no activation statistics: tick "Activation statistics" and run again.',
+    };
+  }
+  const values = new Map(stats.map((entry) => [entry.layerId, statValue(entry, key)]));
+  const flagged = new Set(
+    stats.filter((entry) => entry.nanCount + entry.infCount > 0).map((entry) => entry.layerId),
+  );
+  const scale: Scale | null =
+    key === 'zeros'
+      ? { kind: 'linear', lo: 0, hi: 1, stops: HEAT_STOPS }
+      : linearScale(values.values());
+  const columns = [...statColumns(stats), ...timeColumns(timingTable(timings, graph, batch))];
+  if (!scale) {
+    return { ...EMPTY, columns, message: 'Every layer has a NaN or infinite statistic.' };
+  }
+  const heat = buildHeat({ values, scale, hierarchy: null, flagged });
+  const label =
+    key === 'zeros'
+      ? (value: number) => `${(value * 100).toFixed(0)}%`
+      : (value: number) => statText(value);
+  const legend: HeatLegend = {
+    title: VIEW_LABELS[key],
+    stops: scale.stops,
+    ticks: scaleTicks(scale, label),
+    note: flagged.size > 0 ? `${flagged.size} layers with NaN or Inf, in red` : undefined,
+  };
+  return { heat, columns, legend };
+}
+
+/** Two runs to compare, with their labels. */
+export interface CompareInput {
+  graph: ModelGraph;
+  hierarchy: Hierarchy | null;
+  a: ComparedRun & { label: string };
+  b: ComparedRun & { label: string };
+}
+
+/** The difference B − A per layer on a diverging scale, summed on collapsed groups. */
+export function compareView(input: CompareInput): ViewOutput {
+  const comparison = compareRuns(input.a, input.b);
+  if (!comparison.ok) {
+    return { ...EMPTY, message: comparison.message };
+  }
+  if (!sameLayers(input.a.graph, input.graph)) {
+    return {
+      ...EMPTY,
+      message:
+        'The graph shows another model than the compared runs: load their model to see the difference on it.',
+    };
+  }
+  const values = new Map(comparison.deltas.map((delta) => [delta.layerId, delta.deltaMs]));
+  const scale = divergingScale(values.values());
+  const columns = compareColumns(comparison.deltas, { a: input.a.label, b: input.b.label });
+  if (!scale) {
+    return { ...EMPTY, columns };
+  }
+  const heat = buildHeat({
+    values,
+    scale,
+    hierarchy: input.hierarchy,
+    groupValues: input.hierarchy ? groupSums(values, input.hierarchy) : undefined,
+    groupText: (_id, ms) => `Δ ${signedMs(ms)} ms`,
+  });
+  const legend: HeatLegend = {
+    title: `Δ ms (${input.b.label} − ${input.a.label})`,
+    stops: scale.stops,
+    ticks: scaleTicks(scale, (value) => signedMs(value)),
+    note: 'blue: B faster · red: B slower',
+  };
+  return { heat, columns, legend };
+}

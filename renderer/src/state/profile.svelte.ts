@@ -1,0 +1,337 @@
+// The profile runs of this session: the form, the run in progress (its events applied at most
+// once per animation frame, so 345 layers × 30 batches a second never cost more than a frame),
+// the recent runs kept for comparison, and what the graph and the table show for them.
+import { untrack } from 'svelte';
+import { toErrorInfo } from '../../../shared/errors';
+import type { ModelGraph } from '../../../shared/modelGraph';
+import {
+  DEFAULT_PROFILE,
+  type ActivationMaps,
+  type BackendName,
+  type BackendStatus,
+  type InputSource,
+  type LayerTiming,
+  type ProfileEvent,
+  type ProfileMode,
+  type ProfileRequest,
+} from '../../../shared/profile';
+import { buildHierarchy, type Hierarchy } from '../graph/hierarchy';
+import type { InspectorState } from './inspector.svelte';
+import { LiveRun, type LiveProgress } from '../profile/liveRun';
+import { sameLayers } from '../profile/aggregate';
+import type { HeatLegend } from '../profile/heat';
+import { compareView, statView, timeView, type HeatView, type ViewOutput } from '../profile/views';
+
+/** The choices of the profile form. */
+export interface ProfileForm {
+  backend: BackendName | 'auto';
+  batch: number;
+  warmup: number;
+  runs: number;
+  mode: ProfileMode;
+  stats: boolean;
+  input: InputSource;
+}
+
+/** One run of this session. */
+export interface RunRecord {
+  id: string;
+  /** 1, 2, … in the order the runs started. */
+  number: number;
+  /** `#2 wasm · batch 1`. */
+  label: string;
+  request: ProfileRequest;
+  graph: ModelGraph;
+  hierarchy: Hierarchy;
+  live: LiveRun;
+  startedAt: number;
+  endedAt?: number;
+}
+
+/** Where the profile panel is. */
+export type ProfilePhase = 'idle' | 'starting' | 'running' | 'cancelling';
+
+/** Runs kept in the session. */
+export const MAX_RUNS = 8;
+/** After a cancel, how long to wait for the run's last event before showing idle anyway. */
+const CANCEL_GRACE_MS = 5000;
+
+/** The timings of a run: final medians, or so far. */
+export function runTimings(run: RunRecord): LayerTiming[] {
+  return run.live.result ? run.live.result.layers : run.live.timingsSoFar();
+}
+
+/** The profile state of the app; one per InspectorState (see `profileStateFor`). */
+export class ProfileState {
+  form = $state<ProfileForm>({ ...DEFAULT_PROFILE, input: { kind: 'random', seed: 42 } });
+  backends = $state.raw<BackendStatus[]>([]);
+  runs = $state.raw<RunRecord[]>([]);
+  phase = $state<ProfilePhase>('idle');
+  notice = $state.raw<{ kind: 'error' | 'info'; text: string } | null>(null);
+  /** The run the graph, the table and the results show. */
+  shownId = $state<string | null>(null);
+  view = $state<HeatView>('time');
+  compareA = $state<string | null>(null);
+  compareB = $state<string | null>(null);
+  progress = $state.raw<LiveProgress | null>(null);
+  elapsedMs = $state(0);
+  /** Bumped whenever run data changes, for views that read a run's (non-reactive) LiveRun. */
+  version = $state(0);
+  output = $state.raw<ViewOutput>({ heat: null, columns: [], legend: null });
+  maps = $state.raw<{ runId: string; layerId: number; value: ActivationMaps } | null>(null);
+  mapsError = $state<string | null>(null);
+  mapsLoading = $state(false);
+
+  readonly shown = $derived(this.runs.find((run) => run.id === this.shownId) ?? null);
+  readonly active = $derived(this.phase === 'running' || this.phase === 'cancelling');
+  readonly legend = $derived<HeatLegend | null>(this.output.legend);
+
+  #queue: ProfileEvent[] = [];
+  #scheduled = false;
+  #orphans: ProfileEvent[] = [];
+  #activeId: string | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #cancelTimer: ReturnType<typeof setTimeout> | undefined;
+  #count = 0;
+
+  constructor(readonly inspector: InspectorState) {
+    inspector.api.onProfileEvents((events) => this.enqueue(events));
+    inspector.api.backends().then(
+      (list) => (this.backends = list),
+      () => undefined,
+    );
+    // A new graph (another model) resets the heat; show the view again on it.
+    $effect.root(() => {
+      $effect(() => {
+        void inspector.graph;
+        untrack(() => this.refresh());
+      });
+    });
+  }
+
+  /** Starts a run of the model on the graph now, with the form's choices. */
+  async start(): Promise<void> {
+    const graph = this.inspector.graph;
+    if (!graph || this.phase !== 'idle') {
+      return;
+    }
+    const request: ProfileRequest = { ...$state.snapshot(this.form), config: { ...graph.config } };
+    this.phase = 'starting';
+    this.notice = null;
+    try {
+      const { runId } = await this.inspector.api.profile(request);
+      const number = ++this.#count;
+      const run: RunRecord = {
+        id: runId,
+        number,
+        label: `#${number}`,
+        request,
+        graph,
+        hierarchy: this.inspector.hierarchy ?? buildHierarchy(graph),
+        live: new LiveRun(runId),
+        startedAt: performance.now(),
+      };
+      this.#activeId = runId;
+      this.runs = [run, ...this.runs].slice(0, MAX_RUNS);
+      this.shownId = runId;
+      this.view = 'time';
+      this.phase = 'running';
+      this.elapsedMs = 0;
+      this.#timer = setInterval(() => (this.elapsedMs = performance.now() - run.startedAt), 100);
+      const early = this.#orphans.filter((event) => event.runId === runId);
+      this.#orphans = this.#orphans.filter((event) => event.runId !== runId);
+      this.enqueue(early);
+    } catch (error) {
+      this.phase = 'idle';
+      this.notice = { kind: 'error', text: toErrorInfo(error).message };
+    }
+  }
+
+  /** Asks the engine to stop the run; the UI is idle once its last event arrives. */
+  async cancel(): Promise<void> {
+    const runId = this.#activeId;
+    if (!runId || this.phase !== 'running') {
+      return;
+    }
+    this.phase = 'cancelling';
+    this.#cancelTimer = setTimeout(() => this.finish('The run was cancelled.'), CANCEL_GRACE_MS);
+    try {
+      await this.inspector.api.cancel(runId);
+    } catch (error) {
+      this.finish(toErrorInfo(error).message);
+    }
+  }
+
+  /** Queues a batch of events; they are applied at the next animation frame. */
+  enqueue(events: readonly ProfileEvent[]): void {
+    if (events.length === 0) {
+      return;
+    }
+    this.#queue.push(...events);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      // A hidden page gets no frames; the timeout keeps a background run moving.
+      const timeout = setTimeout(() => this.flush(), 250);
+      requestAnimationFrame(() => {
+        clearTimeout(timeout);
+        this.flush();
+      });
+    }
+  }
+
+  /** Applies every queued event in one go, then updates the views once. */
+  flush(): void {
+    if (!this.#scheduled) {
+      return;
+    }
+    this.#scheduled = false;
+    const events = this.#queue;
+    this.#queue = [];
+    const byId = new Map(this.runs.map((run) => [run.id, run]));
+    for (const event of events) {
+      const run = byId.get(event.runId);
+      if (run) {
+        run.live.apply([event]);
+      } else if (this.#orphans.length < 50_000) {
+        this.#orphans.push(event);
+      }
+    }
+    const active = this.#activeId ? byId.get(this.#activeId) : undefined;
+    if (active) {
+      this.progress = { ...active.live.progress };
+      if (active.live.ended) {
+        active.endedAt = performance.now();
+        const error = active.live.error;
+        this.finish(
+          error ? (error.code === 'CANCELLED' ? 'The run was cancelled.' : error.message) : null,
+          error?.code === 'CANCELLED' ? 'info' : 'error',
+        );
+      }
+    }
+    this.version += 1;
+    this.refresh();
+  }
+
+  private finish(message: string | null, kind: 'error' | 'info' = 'info'): void {
+    clearInterval(this.#timer);
+    clearTimeout(this.#cancelTimer);
+    const active = this.runs.find((run) => run.id === this.#activeId);
+    if (active) {
+      this.elapsedMs = (active.endedAt ?? performance.now()) - active.startedAt;
+    }
+    this.#activeId = null;
+    this.phase = 'idle';
+    this.notice = message ? { kind, text: message } : null;
+    if (active && !active.live.result) {
+      // A failed or cancelled run keeps what it measured, but is not offered for comparison.
+      this.runs = [...this.runs];
+    }
+    this.refresh();
+  }
+
+  /** Shows a run on the graph and the table. */
+  showRun(id: string): void {
+    this.shownId = id;
+    if (this.view === 'compare') {
+      this.view = 'time';
+    }
+    this.refresh();
+  }
+
+  setView(view: HeatView): void {
+    this.view = view;
+    this.refresh();
+  }
+
+  /** Picks the two runs to compare (A is the baseline) and shows the difference. */
+  setCompare(a: string | null, b: string | null): void {
+    this.compareA = a;
+    this.compareB = b;
+    this.view = 'compare';
+    this.refresh();
+  }
+
+  /** Recomputes the heat, the columns and the legend, and hands them to the graph and the table. */
+  refresh(): void {
+    const output = this.computeView();
+    this.output = output;
+    this.inspector.heat = output.heat;
+    this.inspector.extraColumns = output.columns;
+  }
+
+  private computeView(): ViewOutput {
+    const graph = this.inspector.graph;
+    const hierarchy = this.inspector.hierarchy;
+    const empty: ViewOutput = { heat: null, columns: [], legend: null };
+    if (!graph || this.view === 'off') {
+      return empty;
+    }
+    if (this.view === 'compare') {
+      const a = this.runs.find((run) => run.id === this.compareA);
+      const b = this.runs.find((run) => run.id === this.compareB);
+      if (!a || !b) {
+        return { ...empty, message: 'Pick two finished runs to compare.' };
+      }
+      return compareView({
+        graph,
+        hierarchy,
+        a: { graph: a.graph, layers: runTimings(a), label: `A ${a.label}` },
+        b: { graph: b.graph, layers: runTimings(b), label: `B ${b.label}` },
+      });
+    }
+    const run = this.runs.find((entry) => entry.id === this.shownId);
+    if (!run) {
+      return empty;
+    }
+    if (!sameLayers(run.graph, graph)) {
+      return {
+        ...empty,
+        message: `Run ${run.label} profiled another model: load ${run.graph.name} to see it on the graph.`,
+      };
+    }
+    const timings = runTimings(run);
+    if (this.view === 'time') {
+      const running = !run.live.ended;
+      return timeView({
+        graph,
+        hierarchy,
+        timings,
+        live: running ? run.live.latest : undefined,
+        batch: run.request.batch,
+        cursor: running ? run.live.cursor : null,
+      });
+    }
+    return statView(graph, run.live.result?.stats, this.view, timings, run.request.batch);
+  }
+
+  /** Loads a layer's statistics and first feature maps from the shown run. */
+  async loadMaps(layerId: number, channels: number): Promise<void> {
+    const run = this.shown;
+    if (!run || !run.live.result) {
+      return;
+    }
+    this.mapsLoading = true;
+    this.mapsError = null;
+    try {
+      const value = await this.inspector.api.activations(run.id, layerId, { channels });
+      this.maps = { runId: run.id, layerId, value };
+    } catch (error) {
+      this.maps = null;
+      this.mapsError = toErrorInfo(error).message;
+    } finally {
+      this.mapsLoading = false;
+    }
+  }
+}
+
+const states = new WeakMap<InspectorState, ProfileState>();
+
+/** The one ProfileState of an InspectorState, made on first use; it outlives the panel. */
+export function profileStateFor(inspector: InspectorState): ProfileState {
+  let state = states.get(inspector);
+  if (!state) {
+    state = new ProfileState(inspector);
+    states.set(inspector, state);
+  }
+  return state;
+}

@@ -126,6 +126,22 @@ function groupLines(title: string, groups: readonly GroupTime[]): string[] {
   ];
 }
 
+function statsLines(result: ProfileResult, graph: ModelGraph): string[] {
+  const stats = result.stats ?? [];
+  const name = (layerId: number): string => graph.layers[layerId]?.name ?? `layer ${layerId}`;
+  const nonFinite = stats.filter((entry) => entry.nanCount > 0 || entry.infCount > 0);
+  const mostZeros = [...stats].sort((a, b) => b.zeroFraction - a.zeroFraction).slice(0, 5);
+  return [
+    `Activation statistics of ${stats.length} layers: ${nonFinite.length === 0 ? 'no NaN or Inf' : `NaN or Inf in ${nonFinite.map((entry) => name(entry.layerId)).join(', ')}`}`,
+    '  Most zeros (dead ReLUs):',
+    ...mostZeros.map(
+      (entry) =>
+        `    ${pad(name(entry.layerId), 28)}${percent(entry.zeroFraction).padStart(7)} zeros, ` +
+        `mean ${entry.mean.toPrecision(3)}, std ${entry.std.toPrecision(3)}`,
+    ),
+  ];
+}
+
 /** The report as lines of text, ending with a newline. */
 export function profileReport(
   result: ProfileResult,
@@ -146,6 +162,9 @@ export function profileReport(
     sections.push(groupLines('Time per layer type', timeBy(result.layers, graph, typeOf)));
   } else {
     sections.push(['Per-layer times need --mode per-layer.']);
+  }
+  if (result.stats && result.stats.length > 0) {
+    sections.push(statsLines(result, graph));
   }
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
 }

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ActivationOptions } from '../../shared/api';
+import { parseCall } from '../../shared/apiSchemas';
 import type {
   EngineCalls,
   EngineHostMessage,
@@ -108,6 +109,8 @@ export class EngineClient implements EngineService {
       );
     }
     checkMemory(config, request.batch, request.memoryBudgetBytes ?? defaultBudget(request.backend));
+    // The memory guard speaks first (it names the estimate); then every field is checked.
+    parseCall('profile', [{ ...request, config }]);
     const runId = `run-${randomUUID()}`;
     this.openRuns.add(runId);
     try {

@@ -275,5 +275,8 @@ function crash(how: 'exit' | 'throw'): void {
 }
 
 if (!isMainThread && parentPort) {
+  // The host's stdout may carry results (the CLI's --format json): library chatter (tfjs's
+  // banners) goes to stderr.
+  console.log = console.info = console.debug = console.warn = console.error;
   serve(parentPort, { testHooks: false, ...(workerData as Partial<EngineWorkerData>) });
 }

@@ -93,9 +93,9 @@ describe('EngineClient', () => {
   it('profiles layer by layer with streamed events, then answers activations', async () => {
     client = new EngineClient();
     const runs = watch(client);
-    let known: string | undefined;
+    let known = '';
     const knownAtEachBatch: boolean[] = [];
-    client.onProfileEvents(() => knownAtEachBatch.push(known !== undefined));
+    client.onProfileEvents(() => knownAtEachBatch.push(known !== ''));
     const { runId } = await client.profile(request({ warmup: 1, runs: 2, stats: true }));
     known = runId;
     const events = await runs.end(runId);
@@ -191,6 +191,9 @@ describe('EngineClient', () => {
     );
     expect(performance.now() - start).toBeLessThan(200);
     expect(error.code).toBe('MEMORY_BUDGET');
+    const invalid = await rejection(client.profile(request({ runs: 0 })));
+    expect(invalid.code).toBe('INVALID_REQUEST');
+    expect(invalid.message).toMatch(/^profile: request\.runs /);
     expect(error.message).toMatch(
       /^Batch 512 at 1024×1024 needs about [\d.]+ [GT]B .* above the memory budget of [\d.]+ [MG]B;/,
     );

@@ -137,6 +137,29 @@ describe('profileReport', () => {
     expect(text).toContain('Time per layer type\n');
   });
 
+  it('summarises activation statistics: non-finite layers and the most zeros', () => {
+    const entry = { min: 0, max: 1, mean: 0.5, std: 0.25, nanCount: 0, infCount: 0 };
+    const text = profileReport(
+      {
+        ...result,
+        stats: [
+          { ...entry, layerId: 3, zeroFraction: 0.5 },
+          { ...entry, layerId: 5, zeroFraction: 0.75, nanCount: 2 },
+          { ...entry, layerId: 1, zeroFraction: 0 },
+        ],
+      },
+      graph,
+    );
+    expect(text).toContain(
+      `Activation statistics of 3 layers: NaN or Inf in ${graph.layers[5].name}\n`,
+    );
+    const rows = text.split('Most zeros (dead ReLUs):\n')[1].split('\n');
+    expect(rows[0]).toMatch(
+      new RegExp(`^    ${graph.layers[5].name} +75.0% zeros, mean 0.500, std 0.250$`),
+    );
+    expect(rows[1]).toContain(graph.layers[3].name);
+  });
+
   it('says per-layer times need per-layer mode for a whole run', () => {
     const text = profileReport(
       { ...result, mode: 'whole', layers: [], perLayerMedianMs: null, overheadRatio: null },

@@ -187,7 +187,8 @@ export class ProfileState {
     this.#scheduled = false;
     const events = this.#queue;
     this.#queue = [];
-    const byId = new Map(this.runs.map((run) => [run.id, run]));
+    const runs = this.runs;
+    const byId = { get: (id: string) => runs.find((run) => run.id === id) };
     for (const event of events) {
       const run = byId.get(event.runId);
       if (run) {

@@ -112,13 +112,10 @@ export class EngineClient implements EngineService {
     // The memory guard speaks first (it names the estimate); then every field is checked.
     parseCall('profile', [{ ...request, config }]);
     const runId = `run-${randomUUID()}`;
+    const started = await this.call('profile', [{ ...request, config }, runId]);
+    // Its events come after the result: from here a crash must end the run with an event.
     this.openRuns.add(runId);
-    try {
-      return await this.call('profile', [{ ...request, config }, runId]);
-    } catch (error) {
-      this.openRuns.delete(runId);
-      throw error;
-    }
+    return started;
   }
 
   cancel(runId: string): Promise<void> {

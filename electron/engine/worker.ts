@@ -37,6 +37,8 @@ interface RunRecord {
   config: ModelConfig;
   backend: BackendName;
   input: InputSource;
+  /** The model the run used; activations need the same weights. */
+  model: CachedModel;
   result?: ProfileResult | null;
 }
 
@@ -117,7 +119,13 @@ export class Engine {
       if (!record) {
         throw new InspectorError('NOT_FOUND', `No run ${runId} is kept; profile the model again.`);
       }
-      const { runtime, model } = await this.ensureModel(record.config, record.backend);
+      if (this.cached !== record.model) {
+        throw new InspectorError(
+          'NOT_FOUND',
+          `The model of run ${runId} has been replaced by another one; profile again to see its activations.`,
+        );
+      }
+      const { runtime, model } = record.model;
       if (!Number.isInteger(layerId) || layerId < 0 || layerId >= model.layerCount) {
         throw new InspectorError(
           'NOT_FOUND',
@@ -177,11 +185,13 @@ export class Engine {
         fail(new InspectorError('CANCELLED', 'The profile run was cancelled.'));
         return;
       }
-      const { runtime, model } = await this.ensureModel(request.config, request.backend);
+      const cached = await this.ensureModel(request.config, request.backend);
+      const { runtime, model } = cached;
       const record: RunRecord = {
         config: request.config,
         backend: runtime.backend,
         input: request.input,
+        model: cached,
       };
       const input = runtime.loadInput(makeInput(request.input, request.config, request.batch));
       try {

@@ -127,6 +127,13 @@ describe('EngineClient', () => {
     expect((await rejection(client.activations('run-unknown', 1, { channels: 1 }))).code).toBe(
       'NOT_FOUND',
     );
+    // Another model replaces the run's (fresh random weights): its activations are gone.
+    await client.describe({ ...TINY, classes: 5 });
+    const replaced = await rejection(client.activations(runId, 1, { channels: 1 }));
+    expect(replaced.code).toBe('NOT_FOUND');
+    expect(replaced.message).toBe(
+      `The model of run ${runId} has been replaced by another one; profile again to see its activations.`,
+    );
   });
 
   it('cancels a run: its last event is CANCELLED, and the engine runs the next one', async () => {

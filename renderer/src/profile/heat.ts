@@ -4,7 +4,6 @@
 import { HEAT_STOPS, scaleColor } from '../graph/colors';
 import type { Hierarchy } from '../graph/hierarchy';
 import type { Heat } from '../graph/viewModel';
-import { formatMs } from './format';
 
 /** Blue (faster, lower) through white to red (slower, higher). */
 export const DIVERGING_STOPS: readonly string[] = [
@@ -206,6 +205,11 @@ function groupScales(
 }
 
 /** A legend of a time scale, in ms. */
-export function timeLegend(scale: Scale, title = 'Time per layer'): HeatLegend {
-  return { title, stops: scale.stops, ticks: scaleTicks(scale, formatMs) };
+export function timeLegend(scale: Scale, title = 'Time per layer, ms (log scale)'): HeatLegend {
+  return { title, stops: scale.stops, ticks: scaleTicks(scale, msNumber) };
+}
+
+/** A time for a tick: three significant digits, no unit (the title has it). */
+export function msNumber(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms.toPrecision(3).replace(/\.?0+$/, '');
 }

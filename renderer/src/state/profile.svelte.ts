@@ -189,9 +189,11 @@ export class ProfileState {
     this.#queue = [];
     const runs = this.runs;
     const byId = { get: (id: string) => runs.find((run) => run.id === id) };
+    const touched: string[] = [];
     for (const event of events) {
       const run = byId.get(event.runId);
       if (run) {
+        touched.push(run.id);
         run.live.apply([event]);
       } else if (this.#orphans.length < 50_000) {
         this.#orphans.push(event);
@@ -199,6 +201,7 @@ export class ProfileState {
     }
     const active = this.#activeId ? byId.get(this.#activeId) : undefined;
     if (active) {
+      touched.push(active.id);
       this.progress = { ...active.live.progress };
       if (active.live.ended) {
         active.endedAt = performance.now();
@@ -209,6 +212,8 @@ export class ProfileState {
         );
       }
     }
+    // New record objects for the runs that changed, so every view derived from them updates.
+    this.runs = this.runs.map((run) => (touched.includes(run.id) ? { ...run } : run));
     this.version += 1;
     this.refresh();
   }

@@ -174,8 +174,8 @@ interface Timings {
 /**
  * Runs warm-up and timed passes. In per-layer mode each timed layer-by-layer pass is followed by
  * a timed whole pass, so that a change in the machine's load hits both totals alike; an untimed
- * whole pass before them measures the peak and warms `predict` up. In whole mode the peak pass
- * comes last, so that the first pass stays cold.
+ * whole pass after the first (cold) pass measures the peak and warms `predict` up. In whole mode
+ * the peak pass comes last, so that the first pass stays cold.
  */
 async function timedPasses<M extends RuntimeModel, I>(
   context: PassContext<M, I>,
@@ -201,17 +201,17 @@ async function timedPasses<M extends RuntimeModel, I>(
     timings.peakBytes = Math.max(peak.peakBytes ?? 0, runtime.memory().bytes);
   };
   for (let pass = -request.warmup; pass < request.runs; pass += 1) {
-    if (perLayer && pass === 0) {
-      await measurePeak();
-    }
     await stopIfCancelled();
     const { times, totalMs } = perLayer
       ? await layerPass(context, pass)
       : { times: [], totalMs: (await runtime.runWhole(model, input)).totalMs };
+    batcher.push({ type: 'pass-finished', runId, pass, totalMs });
     if (pass === -request.warmup) {
       timings.firstPassMs = totalMs;
+      if (perLayer) {
+        await measurePeak();
+      }
     }
-    batcher.push({ type: 'pass-finished', runId, pass, totalMs });
     if (pass >= 0) {
       timings.passesMs.push(totalMs);
       if (perLayer) {

@@ -179,6 +179,16 @@ describe('ONNX Runtime backends', () => {
     }
   });
 
+  it('refuses onnxruntime-cuda where its provider cannot start, with the reason', async () => {
+    const reason = cudaProviderReason();
+    if (reason) {
+      await expect(createOrtRuntime('onnxruntime-cuda')).rejects.toMatchObject({
+        code: 'BACKEND_UNAVAILABLE',
+        message: `The onnxruntime-cuda backend is not available: ${reason}`,
+      });
+    }
+  });
+
   it('refuses a tfjs backend', async () => {
     await expect(createOrtRuntime('wasm')).rejects.toThrow(
       'ONNX Runtime cannot run on backend wasm.',

@@ -28,7 +28,7 @@ import type {
 import { exportToOnnx, withLayerOutputs } from './exporter';
 import { mapNodesToLayers, type NodeMapping } from './nodeMapping';
 import { decodeModel, encodeModel, type OnnxModel } from './onnxProto';
-import { loadOrt, ortThreads, type OrtModule } from './ortLoader';
+import { cudaProviderReason, loadOrt, ortThreads, tryCuda, type OrtModule } from './ortLoader';
 import { makeTempFolder, removeTempFolder, takeProfile } from './ortProfile';
 
 /** `fast`: full graph optimisation, fused layers reported as fused; `exact`: none, every layer timed. */
@@ -104,6 +104,11 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
   private heldBytes = 0;
   /** The most ORT's arena held in a profiled pass (activations and scratch). */
   private arenaBytes = 0;
+
+  /** The mode the profiler reports with the numbers (the same as `optimization`). */
+  get onnxMode(): OnnxOptimization {
+    return this.optimization;
+  }
 
   constructor(
     readonly backend: BackendName,
@@ -358,6 +363,15 @@ export async function createOrtRuntime(
       'BACKEND_UNAVAILABLE',
       `ONNX Runtime could not load (${error instanceof Error ? error.message : String(error)}); reinstall onnxruntime-node.`,
     );
+  }
+  if (backend === 'onnxruntime-cuda') {
+    const reason = cudaProviderReason() ?? (await tryCuda(ort));
+    if (reason) {
+      throw new InspectorError(
+        'BACKEND_UNAVAILABLE',
+        `The onnxruntime-cuda backend is not available: ${reason}`,
+      );
+    }
   }
   return new OrtRuntime(backend, ort, options);
 }

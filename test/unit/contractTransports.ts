@@ -4,6 +4,7 @@
 // that structured-clones every payload, as Electron does.
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,11 +35,30 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/**
+ * The first free port from `from` up to `from + 9`: several sessions may run these tests on one
+ * machine at once, so a fixed port can be taken.
+ */
+export async function freePort(from: number): Promise<number> {
+  for (let port = from; port < from + 10; port += 1) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) {
+      return port;
+    }
+  }
+  throw new Error(`No free port in ${from}–${from + 9}.`);
+}
+
 /** A folder for test files. */
 export const scratch = (): string => mkdtempSync(path.join(tmpdir(), 'inspector-test-'));
 
 /** The browser-mode server on `port` with a real engine, and the renderer's client to it. */
-export async function websocketTransport(port: number): Promise<Transport> {
+export async function websocketTransport(firstPort: number): Promise<Transport> {
+  const port = await freePort(firstPort);
   const engine = new EngineClient();
   const rendererDir = scratch();
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>test</title>');

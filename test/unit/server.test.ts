@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { EngineClient } from '../../electron/engine/client';
 import { startServer, type InspectorServer } from '../../electron/server/server';
+import { freePort } from './contractTransports';
 
-const PORT = 7330;
+let PORT = 7330;
 const TOKEN = 'server-test-token-abcdef0123456789';
-const BASE = `http://127.0.0.1:${PORT}`;
+let BASE = '';
 
 type Reply = {
   status: number;
@@ -72,6 +73,8 @@ let engine: EngineClient;
 let root: string;
 
 beforeAll(async () => {
+  PORT = await freePort(7330);
+  BASE = `http://127.0.0.1:${PORT}`;
   root = mkdtempSync(path.join(tmpdir(), 'inspector-server-'));
   const renderer = path.join(root, 'renderer');
   mkdirSync(path.join(renderer, 'assets'), { recursive: true });
@@ -274,17 +277,18 @@ describe('API over WebSocket', () => {
 describe('renderer not built', () => {
   it('answers 503 with how to build it', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'inspector-empty-'));
+    const otherPort = await freePort(7350);
     const other = await startServer({
       engine,
       rendererDir: empty,
       host: '127.0.0.1',
-      port: PORT + 1,
+      port: otherPort,
       token: TOKEN,
       allowRemote: false,
     });
     try {
       const reply = await new Promise<Reply>((resolve) => {
-        httpRequest({ host: '127.0.0.1', port: PORT + 1, path: `/?token=${TOKEN}` }, (res) => {
+        httpRequest({ host: '127.0.0.1', port: otherPort, path: `/?token=${TOKEN}` }, (res) => {
           let body = '';
           res.on('data', (chunk) => (body += chunk));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));

@@ -11,8 +11,9 @@ import { startServer, type InspectorServer } from '../../electron/server/server'
 import type { ModelConfig } from '../../shared/modelConfig';
 import { DEFAULT_PROFILE, type ProfileEvent } from '../../shared/profile';
 import { connectWireClient, type SocketLike, type WireClient } from '../../shared/wireClient';
+import { freePort } from './contractTransports';
 
-const PORT = 7332;
+let PORT = 7360;
 const TOKEN = 'client-test-token-0123456789abcdef';
 const SMALL: ModelConfig = {
   depth: 50,
@@ -46,6 +47,7 @@ const start = () =>
   });
 
 beforeAll(async () => {
+  PORT = await freePort(7360);
   engine = new EngineClient();
   server = await start();
 });

@@ -2,13 +2,12 @@
 // stops cleanly (exit 0) on Ctrl-C (SIGINT).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './contractTransports';
 
-const PORT = 7335;
-
-function start(): { child: ChildProcess; url: Promise<string> } {
+function start(port: number): { child: ChildProcess; url: Promise<string> } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'electron/server/main.ts', '--no-build', '--port', String(PORT)],
+    ['--import', 'tsx', 'electron/server/main.ts', '--no-build', '--port', String(port)],
     {
       env: { ...process.env, INSPECTOR_TOKEN: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,7 +38,7 @@ describe('serve', () => {
   it('prints a fresh token per start, answers with it, and stops on Ctrl-C with exit 0', async () => {
     const tokens: string[] = [];
     for (let i = 0; i < 2; i += 1) {
-      const { child, url } = start();
+      const { child, url } = start(await freePort(7370));
       const address = await url;
       tokens.push(new URL(address).searchParams.get('token')!);
       // 200 with a built renderer, 503 (how to build it) without; never the 401 of a missing token.

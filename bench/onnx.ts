@@ -85,6 +85,8 @@ async function profileMode(
 interface WholeResult {
   oursMs: number[];
   bareMs: number[];
+  /** The same bare loop on one intra-op thread, for reference. */
+  bareOneThreadMs: number[];
   exportMs: number[];
   sessionMs: number;
   bytes: number;
@@ -110,11 +112,21 @@ async function wholePasses(
     graphOptimizationLevel: 'all',
     intraOpNumThreads: ortThreads(),
   });
+  const bareOneThread = await ort.InferenceSession.create(bytes, {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 1,
+  });
   const input = runtime.loadInput(batch);
   const feeds = { [bare.inputNames[0]]: new ort.Tensor('float32', batch.data, [...batch.shape]) };
+  const timeBare = async (session: ort.InferenceSession): Promise<number> => {
+    const started = performance.now();
+    await session.run(feeds);
+    return performance.now() - started;
+  };
   const result: WholeResult = {
     oursMs: [],
     bareMs: [],
+    bareOneThreadMs: [],
     exportMs,
     sessionMs: handle.sessionMs,
     bytes: bytes.byteLength,
@@ -122,18 +134,19 @@ async function wholePasses(
   try {
     for (let pass = -2; pass < runs; pass += 1) {
       const ours = (await runtime.runWhole(handle, input)).totalMs;
-      const started = performance.now();
-      await bare.run(feeds);
-      const bareMs = performance.now() - started;
+      const bareMs = await timeBare(bare);
+      const oneThreadMs = await timeBare(bareOneThread);
       if (pass >= 0) {
         result.oursMs.push(ours);
         result.bareMs.push(bareMs);
+        result.bareOneThreadMs.push(oneThreadMs);
       }
     }
   } finally {
     runtime.releaseInput(input);
     runtime.release(handle);
     await bare.release();
+    await bareOneThread.release();
   }
   return result;
 }
@@ -172,6 +185,7 @@ function section(
     `| Session creation, full optimisation | ${ms(whole.sessionMs)} | | 1 |`,
     `| Whole pass, our runtime (\`runWhole\`) | ${ms(ours)} | ${ms(Math.min(...whole.oursMs))} | ${whole.oursMs.length} |`,
     `| Whole pass, bare \`InferenceSession.run\` loop | ${ms(bare)} | ${ms(Math.min(...whole.bareMs))} | ${whole.bareMs.length} |`,
+    `| Whole pass, bare loop on 1 thread (reference) | ${ms(median(whole.bareOneThreadMs))} | ${ms(Math.min(...whole.bareOneThreadMs))} | ${whole.bareOneThreadMs.length} |`,
     '',
     'Per-layer passes: each in a fresh profiling session on the saved optimised graph (one untimed run, then the profiled one).',
     '',

@@ -30,7 +30,7 @@ import { checkMemory, defaultBudget } from './memoryGuard';
 import { runProfile } from './profiler';
 import { checkedConfig } from './resnext';
 import { TfjsRuntime, type TfjsModel } from './tfjsRuntime';
-import type { LayerOutput } from './runtime';
+import type { LayerOutput, Runtime, RuntimeModel } from './runtime';
 
 /** What the engine remembers of a run, to answer activation requests. */
 interface RunRecord {
@@ -44,10 +44,20 @@ interface RunRecord {
 
 interface CachedModel {
   key: string;
-  runtime: TfjsRuntime;
-  model: TfjsModel;
+  runtime: Runtime<RuntimeModel, unknown>;
+  model: RuntimeModel;
   /** Its description with weight statistics, once asked for. */
   graph?: ModelGraph;
+}
+
+/** Makes the runtime for a backend that the tfjs runtime does not serve (ONNX Runtime). */
+export type RuntimeFactory = (backend: BackendName) => Promise<Runtime<RuntimeModel, unknown>>;
+
+const runtimeFactories = new Map<BackendName, RuntimeFactory>();
+
+/** Lets another runtime serve a backend name in the engines of this thread. */
+export function registerRuntime(backend: BackendName, factory: RuntimeFactory): void {
+  runtimeFactories.set(backend, factory);
 }
 
 /** How many finished runs the engine remembers. */
@@ -80,10 +90,12 @@ export class Engine {
       const checked = checkedConfig(config);
       checkMemory(checked, 1, defaultBudget('auto'));
       const cached =
-        this.cached?.key.endsWith(configKey(checked)) === true
+        this.cached?.key.endsWith(configKey(checked)) === true &&
+        this.cached.runtime instanceof TfjsRuntime
           ? this.cached
           : await this.ensureModel(checked, 'auto');
-      cached.graph ??= describeModel(cached.model.model, checked, { weights: true });
+      const { model } = cached.model as TfjsModel;
+      cached.graph ??= describeModel(model, checked, { weights: true });
       return cached.graph;
     });
   }
@@ -166,13 +178,14 @@ export class Engine {
 
   /** The model for a config on a backend, built unless it is the cached one. */
   async ensureModel(config: ModelConfig, choice: BackendName | 'auto'): Promise<CachedModel> {
-    const backend = await useBackend(choice);
+    const factory = choice === 'auto' ? undefined : runtimeFactories.get(choice);
+    const backend = factory ? (choice as BackendName) : await useBackend(choice);
     const key = `${backend}|${configKey(config)}`;
     if (this.cached?.key === key) {
       return this.cached;
     }
     this.dispose();
-    const runtime = new TfjsRuntime(backend);
+    const runtime = factory ? await factory(backend) : new TfjsRuntime(backend);
     this.cached = { key, runtime, model: await runtime.build(config) };
     return this.cached;
   }

@@ -14,9 +14,14 @@ import {
 import type { LayerPassOptions, Runtime, RuntimeModel } from '../../electron/engine/runtime';
 import { tf } from '../../electron/engine/tf';
 import { TfjsRuntime, type TfjsModel } from '../../electron/engine/tfjsRuntime';
-import { Engine } from '../../electron/engine/worker';
+import { Engine, registerRuntime } from '../../electron/engine/worker';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
-import { DEFAULT_PROFILE, type ProfileEvent, type ProfileRequest } from '../../shared/profile';
+import {
+  DEFAULT_PROFILE,
+  type BackendName,
+  type ProfileEvent,
+  type ProfileRequest,
+} from '../../shared/profile';
 
 const TINY: ModelConfig = {
   ...DEFAULT_CONFIG,
@@ -51,10 +56,14 @@ const busy = (ms: number): void => {
 };
 
 /** A runtime whose layers each take `layerMs` of busy CPU, like a synchronous backend. */
-function slowRuntime(layerCount: number, layerMs: number): Runtime<RuntimeModel, null> {
+function slowRuntime(
+  layerCount: number,
+  layerMs: number,
+  backend: BackendName = 'cpu',
+): Runtime<RuntimeModel, null> {
   return {
     name: 'slow',
-    backend: 'cpu',
+    backend,
     liveLayerTimes: true,
     build: async (config) => ({ config, layerCount, layerNames: [] }),
     loadInput: () => null,
@@ -351,6 +360,24 @@ describe('the engine in process', () => {
       error: { code: 'CANCELLED' },
     });
     expect(tf.memory().numTensors).toBe(baseline);
+    engine.dispose();
+  });
+
+  it('profiles through a registered runtime for a backend tfjs does not serve', async () => {
+    registerRuntime('onnxruntime', async () => slowRuntime(12, 1, 'onnxruntime'));
+    const events: ProfileEvent[] = [];
+    let done = (): void => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const engine = new Engine((batch) => {
+      events.push(...batch);
+      if (batch.some((e) => e.type === 'run-finished' || e.type === 'error')) {
+        done();
+      }
+    });
+    await engine.profile(request({ backend: 'onnxruntime', warmup: 0, runs: 2 }), 'ort');
+    await finished;
+    expect(events[0]).toMatchObject({ type: 'run-started', backend: 'onnxruntime', layers: 12 });
+    expect(events.filter((e) => e.type === 'layer-finished')).toHaveLength(24);
     engine.dispose();
   });
 });

@@ -191,6 +191,56 @@ describe.each(['1x1', '3x3'] as const)(
   },
 );
 
+describe('a hand-made model with every layer the exporter knows', () => {
+  it('matches tfjs: conv with activation, valid padding, average pool, Flatten in NHWC order', async () => {
+    const symbolic = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
+      layer.apply(x) as tf.SymbolicTensor;
+    const input = tf.input({ shape: [9, 9, 3] });
+    const a = symbolic(
+      tf.layers.conv2d({
+        filters: 4,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+      }),
+      input,
+    );
+    const b = symbolic(
+      tf.layers.conv2d({ filters: 4, kernelSize: 2, padding: 'valid', useBias: false }),
+      a,
+    );
+    const c = symbolic(tf.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }), a);
+    const d = symbolic(tf.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'valid' }), a);
+    const merged = symbolic(tf.layers.add(), [b, d]);
+    const summed = symbolic(tf.layers.add(), [symbolic(tf.layers.reLU(), c), a, a]);
+    const flat = symbolic(tf.layers.flatten(), merged);
+    const pooled = symbolic(tf.layers.globalAveragePooling2d({}), summed);
+    const dense = symbolic(tf.layers.dense({ units: 5, activation: 'tanh' }), flat);
+    const out = symbolic(
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+      symbolic(tf.layers.concatenate(), [dense, pooled]),
+    );
+    const model = tf.model({ inputs: input, outputs: [out, flat] });
+    expect(() => exportToOnnx(model)).toThrow(/Concatenate\) has no ONNX export/);
+    const simple = tf.model({ inputs: input, outputs: [dense, pooled, flat] });
+    randomizeWeights(simple, 3);
+    const x = tf.randomNormal([2, 9, 9, 3], 0, 1, 'float32', 5);
+    const expected = (simple.predict(x) as tf.Tensor[]).map((tensor) => tensor.dataSync());
+    const exported = exportToOnnx(simple);
+    const session = await ort.InferenceSession.create(exported.bytes);
+    const results = await session.run({
+      [exported.inputName]: new ort.Tensor('float32', x.dataSync() as Float32Array, [2, 9, 9, 3]),
+    });
+    await session.release();
+    exported.outputNames.forEach((name, index) => {
+      expect(maxAbsDiff(results[name].data as Float32Array, expected[index]), name).toBeLessThan(
+        1e-5,
+      );
+    });
+  });
+});
+
 describe('exporter parts', () => {
   it('writes Keras `same` pads with the odd pixel at the end', () => {
     expect(windowPads('same', [224, 224], [7, 7], [2, 2], [1, 1])).toEqual([2, 2, 3, 3]);

@@ -118,6 +118,13 @@ export interface ProfileResult {
   layerMsByPass?: number[][];
   /** Each timed whole pass's total, in order (both modes). */
   wholePassesMs?: number[];
+  /**
+   * CPU time of the engine's process (all threads) during each timed pass (layer by layer in
+   * per-layer mode), in ms: unlike wall time, other programs' load does not inflate it.
+   */
+  cpuPassesMs?: number[];
+  /** CPU time during each timed whole pass, in ms. */
+  cpuWholePassesMs?: number[];
   /** Warm-up passes run before the timed ones. */
   warmup?: number;
   /** The memory guard's estimate for this run, in bytes. */

@@ -132,6 +132,12 @@ export async function runProfile<M extends RuntimeModel, I>(
   }
 }
 
+/** Milliseconds of CPU the process used since `start` (all its threads): immune to other load. */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
 /** What the passes of a run share. */
 interface PassContext<M extends RuntimeModel, I> {
   runtime: Runtime<M, I>;
@@ -166,6 +172,8 @@ async function layerPass<M extends RuntimeModel, I>(
 interface Timings {
   passesMs: number[];
   wholePassesMs: number[];
+  cpuPassesMs: number[];
+  cpuWholePassesMs: number[];
   layerMsByPass: number[][];
   firstPassMs: number;
   peakBytes: number;
@@ -186,6 +194,8 @@ async function timedPasses<M extends RuntimeModel, I>(
   const timings: Timings = {
     passesMs: [],
     wholePassesMs: [],
+    cpuPassesMs: [],
+    cpuWholePassesMs: [],
     layerMsByPass: [],
     firstPassMs: 0,
     peakBytes: 0,
@@ -202,9 +212,11 @@ async function timedPasses<M extends RuntimeModel, I>(
   };
   for (let pass = -request.warmup; pass < request.runs; pass += 1) {
     await stopIfCancelled();
+    const cpuStart = process.cpuUsage();
     const { times, totalMs } = perLayer
       ? await layerPass(context, pass)
       : { times: [], totalMs: (await runtime.runWhole(model, input)).totalMs };
+    const cpuMs = cpuSince(cpuStart);
     batcher.push({ type: 'pass-finished', runId, pass, totalMs });
     if (pass === -request.warmup) {
       timings.firstPassMs = totalMs;
@@ -214,12 +226,16 @@ async function timedPasses<M extends RuntimeModel, I>(
     }
     if (pass >= 0) {
       timings.passesMs.push(totalMs);
+      timings.cpuPassesMs.push(cpuMs);
       if (perLayer) {
         timings.layerMsByPass.push(times);
         await stopIfCancelled();
+        const wholeCpuStart = process.cpuUsage();
         timings.wholePassesMs.push((await runtime.runWhole(model, input)).totalMs);
+        timings.cpuWholePassesMs.push(cpuSince(wholeCpuStart));
       } else {
         timings.wholePassesMs.push(totalMs);
+        timings.cpuWholePassesMs.push(cpuMs);
       }
     }
   }
@@ -276,6 +292,8 @@ async function profilePasses<M extends RuntimeModel, I>(
     stats,
     layerMsByPass: mode === 'per-layer' ? timings.layerMsByPass : undefined,
     wholePassesMs: timings.wholePassesMs,
+    cpuPassesMs: timings.cpuPassesMs,
+    cpuWholePassesMs: timings.cpuWholePassesMs,
     warmup,
     estimatedBytes: options.estimatedBytes,
   };

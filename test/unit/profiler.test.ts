@@ -229,6 +229,10 @@ describe('profiler on tfjs (tiny ResNeXt)', () => {
     expect(result!.layerMsByPass).toHaveLength(2);
     expect(result!.passesMs).toHaveLength(2);
     expect(result!.wholePassesMs).toHaveLength(2);
+    // A single-threaded backend spends about its wall time on the CPU.
+    expect(result!.cpuPassesMs).toHaveLength(2);
+    expect(result!.cpuWholePassesMs).toHaveLength(2);
+    expect(Math.min(...result!.cpuPassesMs!, ...result!.cpuWholePassesMs!)).toBeGreaterThan(0);
     expect(result!.wholeMedianMs).toBeGreaterThan(0);
     expect(result!.overheadRatio).toBeCloseTo(result!.perLayerMedianMs! / result!.wholeMedianMs, 6);
     expect(result!.peakBytes).toBeGreaterThan(model.layerCount);

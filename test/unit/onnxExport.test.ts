@@ -13,7 +13,7 @@ import {
   OPSET,
   type ExportOptions,
 } from '../../electron/engine/onnx/exporter';
-import { hwioToOihw, windowPads } from '../../electron/engine/onnx/layerOps';
+import { hwioToOihw, windowPads } from '../../electron/engine/onnx/layerParts';
 import { decodeModel, type OnnxNode } from '../../electron/engine/onnx/onnxProto';
 import { buildResNeXt } from '../../electron/engine/resnext';
 import { tf } from '../../electron/engine/tf';

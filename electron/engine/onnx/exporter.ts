@@ -136,31 +136,35 @@ function exit(builder: GraphBuilder, layer: tf.layers.Layer, tensor: string): On
   return floatValueInfo(output, shape);
 }
 
-/** Builds the ONNX model object (not yet encoded) and the tables that go with it. */
-export function toOnnxModel(
-  model: tf.LayersModel,
-  options: ExportOptions = {},
-): {
-  model: OnnxModel;
-  original: OriginalGraph;
-  shapes: Record<string, (number | null)[]>;
-  outputs: string[];
-} {
+/** The graph so far: nodes, the ONNX tensor of each layer's output, shapes and inbound layers. */
+interface Converted {
+  builder: GraphBuilder;
+  tensorOf: Map<string, string>;
+  shapes: Map<string, (number | null)[]>;
+  inputs: OnnxValueInfo[];
+  inbound: Record<string, string[]>;
+}
+
+/** Converts every layer, in the model's topological order. */
+function convertLayers(model: tf.LayersModel, options: ExportOptions): Converted {
   if (model.inputs.length !== 1) {
     throw new Error(
       `Only models with one input can be exported; ${model.name} has ${model.inputs.length}.`,
     );
   }
-  const builder = new GraphBuilder();
-  const tensorOf = new Map<string, string>();
-  const shapes = new Map<string, (number | null)[]>();
-  const inputs: OnnxValueInfo[] = [];
-  const inboundByLayer: Record<string, string[]> = {};
+  const done: Converted = {
+    builder: new GraphBuilder(),
+    tensorOf: new Map(),
+    shapes: new Map(),
+    inputs: [],
+    inbound: {},
+  };
+  const { builder, tensorOf, shapes } = done;
   for (const layer of model.layers) {
     shapes.set(layer.name, shapeOf(layer));
-    inboundByLayer[layer.name] = [];
+    done.inbound[layer.name] = [];
     if (layer.getClassName() === 'InputLayer') {
-      inputs.push(entry(builder, layer));
+      done.inputs.push(entry(builder, layer));
       tensorOf.set(layer.name, `${layer.name}/nchw`);
       continue;
     }
@@ -169,7 +173,7 @@ export function toOnnxModel(
       throw new Error(`Layer ${layer.name} (${layer.getClassName()}) has no ONNX export.`);
     }
     const { inbound } = inboundOf(layer);
-    inboundByLayer[layer.name] = inbound;
+    done.inbound[layer.name] = inbound;
     const context: LayerContext = {
       layer,
       config: layer.getConfig() as Record<string, unknown>,
@@ -182,6 +186,39 @@ export function toOnnxModel(
     builder.add(layer.name, nodes, initializers);
     tensorOf.set(layer.name, layer.name);
   }
+  return done;
+}
+
+/** What the node mapping needs to know of the graph as exported. */
+function originalGraph(model: tf.LayersModel, converted: Converted): OriginalGraph {
+  const { builder, inputs } = converted;
+  const tensorLayers: Record<string, string> = Object.fromEntries(
+    inputs.map((input) => [input.name, input.name]),
+  );
+  for (const node of builder.nodes) {
+    node.output.forEach((tensor) => (tensorLayers[tensor] = builder.nodeLayers[node.name]));
+  }
+  return {
+    layers: model.layers.map((layer) => layer.name),
+    inbound: converted.inbound,
+    nodeLayers: builder.nodeLayers,
+    tensorLayers,
+    classes: Object.fromEntries(model.layers.map((layer) => [layer.name, layer.getClassName()])),
+  };
+}
+
+/** Builds the ONNX model object (not yet encoded) and the tables that go with it. */
+export function toOnnxModel(
+  model: tf.LayersModel,
+  options: ExportOptions = {},
+): {
+  model: OnnxModel;
+  original: OriginalGraph;
+  shapes: Record<string, (number | null)[]>;
+  outputs: string[];
+} {
+  const converted = convertLayers(model, options);
+  const { builder, tensorOf } = converted;
   const outputLayers = [
     ...model.outputLayers.map((layer) => layer.name),
     ...(options.extraOutputs ?? []),
@@ -193,11 +230,11 @@ export function toOnnxModel(
     }
     return exit(builder, model.getLayer(name), tensor);
   });
-  const layers = model.layers.map((layer) => layer.name);
+  const original = originalGraph(model, converted);
   const metadata = {
     ...options.metadata,
     [NODE_LAYERS_KEY]: JSON.stringify(builder.nodeLayers),
-    [LAYERS_KEY]: JSON.stringify(layers),
+    [LAYERS_KEY]: JSON.stringify(original.layers),
   };
   const onnx: OnnxModel = {
     irVersion: IR_VERSION,
@@ -208,27 +245,15 @@ export function toOnnxModel(
       name: model.name,
       node: builder.nodes,
       initializer: builder.initializers,
-      input: inputs,
+      input: converted.inputs,
       output: outputs,
     },
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
   };
-  const tensorLayers: Record<string, string> = Object.fromEntries(
-    inputs.map((input) => [input.name, input.name]),
-  );
-  for (const node of builder.nodes) {
-    node.output.forEach((tensor) => (tensorLayers[tensor] = builder.nodeLayers[node.name]));
-  }
   return {
     model: onnx,
-    original: {
-      layers,
-      inbound: inboundByLayer,
-      nodeLayers: builder.nodeLayers,
-      tensorLayers,
-      classes: Object.fromEntries(model.layers.map((layer) => [layer.name, layer.getClassName()])),
-    },
-    shapes: Object.fromEntries(shapes),
+    original,
+    shapes: Object.fromEntries(converted.shapes),
     outputs: outputs.map((output) => output.name),
   };
 }

@@ -162,18 +162,11 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
       const sessionMs = performance.now() - opening;
       const optimized = decodeModel(readFileSync(optimizedPath)).graph.node;
       const mapping = mapNodesToLayers(exported.original, optimized);
-      const layerIds = new Map(exported.layers.map((name, id) => [name, id]));
       const weightBytes = exported.model.graph.initializer.reduce(
         (sum, tensor) => sum + tensor.rawData.byteLength,
         0,
       );
       this.heldBytes += weightBytes;
-      const fusedInto = new Map(
-        Object.entries(mapping.fusedInto).map(([layer, into]) => [
-          layerIds.get(layer) as number,
-          layerIds.get(into) as number,
-        ]),
-      );
       return {
         config,
         layerCount: exported.layers.length,
@@ -185,7 +178,7 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
         folder,
         optimizedPath,
         mapping,
-        fusedInto,
+        fusedInto: layerIdMap(exported.layers, mapping.fusedInto),
         exportMs,
         sessionMs,
         optimizedNodes: optimized.length,
@@ -348,6 +341,20 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     void model.outputs?.session.release();
     removeTempFolder(model.folder);
   }
+}
+
+/** `fusedInto` by layer name → by layer id. */
+function layerIdMap(
+  layers: readonly string[],
+  byName: Record<string, string>,
+): Map<number, number> {
+  const ids = new Map(layers.map((name, id) => [name, id]));
+  return new Map(
+    Object.entries(byName).map(([layer, into]) => [
+      ids.get(layer) as number,
+      ids.get(into) as number,
+    ]),
+  );
 }
 
 /** An ONNX Runtime runtime for a backend, with onnxruntime-node loaded. */

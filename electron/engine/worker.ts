@@ -70,6 +70,7 @@ export class Engine {
   private readonly runs = new Map<string, RunRecord>();
   private readonly pending = new Set<string>();
   private readonly cancelled = new Set<string>();
+  private backendList?: Promise<BackendStatus[]>;
 
   constructor(private readonly emit: (events: ProfileEvent[]) => void) {}
 
@@ -80,9 +81,16 @@ export class Engine {
     return next;
   }
 
+  /** The backends, probed once: the probe switches backends, so it waits for a running call. */
   backends(): Promise<BackendStatus[]> {
-    // Probing switches backends; never do it under a running pass.
-    return this.serial(() => listBackends());
+    this.backendList ??= this.serial(() => listBackends());
+    const list = this.backendList;
+    list.catch(() => {
+      if (this.backendList === list) {
+        this.backendList = undefined;
+      }
+    });
+    return list;
   }
 
   describe(config: ModelConfig): Promise<ModelGraph> {

@@ -139,8 +139,13 @@ describe('EngineClient', () => {
   it('cancels a run: its last event is CANCELLED, and the engine runs the next one', async () => {
     client = new EngineClient();
     const runs = watch(client);
+    await client.backends();
     const { runId } = await client.profile(request({ batch: 4, warmup: 0, runs: 200 }));
     await runs.firstTimedLayer(runId);
+    // Backends were probed once: the answer does not wait for the run.
+    const asked = performance.now();
+    expect((await client.backends()).length).toBe(3);
+    expect(performance.now() - asked).toBeLessThan(500);
     const cancelledAt = performance.now();
     await client.cancel(runId);
     const events = await runs.end(runId);

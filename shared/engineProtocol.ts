@@ -29,10 +29,13 @@ export type EngineCallMessage = {
   [M in EngineMethod]: { kind: 'call'; id: number; method: M; args: EngineCalls[M]['args'] };
 }[EngineMethod];
 
-/** A test hook: makes the worker die, by `process.exit` or by an uncaught exception. */
+/**
+ * A test hook: makes the worker die, by `process.exit`, by an uncaught exception, or as after a
+ * fatal WebAssembly abort (out of memory).
+ */
 export interface EngineCrashMessage {
   kind: 'crash';
-  how: 'exit' | 'throw';
+  how: 'exit' | 'throw' | 'abort';
 }
 
 /** A message from the host to the worker. */
@@ -45,7 +48,9 @@ export type EngineWorkerMessage =
   /** The outcome of call `id`. */
   | { kind: 'result'; id: number; result: Result<unknown> }
   /** A batch of profile events, in order. */
-  | { kind: 'events'; events: ProfileEvent[] };
+  | { kind: 'events'; events: ProfileEvent[] }
+  /** An error left the runtime unusable; the worker exits next and should be restarted. */
+  | { kind: 'fatal'; reason: string };
 
 /** What the host passes to a new worker. */
 export interface EngineWorkerData {

@@ -85,6 +85,8 @@ export class EngineClient implements EngineService {
   private readonly openRuns = new Set<string>();
   private readonly listeners = new Set<(events: ProfileEvent[]) => void>();
   private disposed = false;
+  /** Why the worker said it must end, before it exits. */
+  private fatalReason?: string;
 
   constructor(private readonly options: EngineClientOptions = {}) {}
 
@@ -143,8 +145,8 @@ export class EngineClient implements EngineService {
     }
   }
 
-  /** Test hook: makes the worker die by `process.exit` or an uncaught exception. */
-  crashForTest(how: 'exit' | 'throw'): void {
+  /** Test hook: makes the worker die by `process.exit`, an uncaught exception or a fatal abort. */
+  crashForTest(how: 'exit' | 'throw' | 'abort'): void {
     this.worker?.postMessage({ kind: 'crash', how } satisfies EngineHostMessage);
   }
 
@@ -184,13 +186,21 @@ export class EngineClient implements EngineService {
           : `the engine crashed: ${error.message}`;
       this.lost(worker, what);
     });
-    worker.on('exit', (code) => this.lost(worker, `the engine exited with code ${code}`));
+    worker.on('exit', (code) => {
+      const reason = this.fatalReason;
+      this.lost(
+        worker,
+        reason ? `the engine failed: ${reason}` : `the engine exited with code ${code}`,
+      );
+    });
     this.worker = worker;
     return worker;
   }
 
   private receive(message: EngineWorkerMessage): void {
-    if (message.kind === 'result') {
+    if (message.kind === 'fatal') {
+      this.fatalReason = message.reason;
+    } else if (message.kind === 'result') {
       const pending = this.pending.get(message.id);
       this.pending.delete(message.id);
       if (pending) {
@@ -228,6 +238,7 @@ export class EngineClient implements EngineService {
       return;
     }
     this.worker = undefined;
+    this.fatalReason = undefined;
     const message = this.disposed
       ? `${what[0].toUpperCase()}${what.slice(1)}.`
       : `${what[0].toUpperCase()}${what.slice(1)}; it restarts on the next request.`;

@@ -3,7 +3,7 @@
  * ProfileEvents in batches (at most ~30 a second, the first well before a pass ends), with
  * cancellation between layers and the statistics of a finished run.
  */
-import { InspectorError, toErrorInfo } from '../../shared/errors';
+import { InspectorError, toErrorInfo, type ApiErrorInfo } from '../../shared/errors';
 import type {
   ActivationStats,
   LayerTiming,
@@ -57,6 +57,8 @@ export interface ProfileRunOptions {
   isCancelled: () => boolean;
   /** The memory guard's estimate, reported in the result. */
   estimatedBytes?: number;
+  /** Turns an error into the envelope of the run's error event; toErrorInfo by default. */
+  describeError?: (error: unknown) => ApiErrorInfo;
 }
 
 /** The median of a list (0 for an empty one). */
@@ -127,7 +129,8 @@ export async function runProfile<M extends RuntimeModel, I>(
     batcher.push({ type: 'run-finished', runId, result }, true);
     return result;
   } catch (error) {
-    batcher.push({ type: 'error', runId, error: toErrorInfo(error) }, true);
+    const info = options.describeError?.(error) ?? toErrorInfo(error);
+    batcher.push({ type: 'error', runId, error: info }, true);
     return null;
   }
 }

@@ -6,11 +6,12 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { ActivationOptions } from '../../shared/api';
 import type {
+  EngineCrashMessage,
   EngineHostMessage,
   EngineWorkerData,
   EngineWorkerMessage,
 } from '../../shared/engineProtocol';
-import { InspectorError, toErrorInfo, type Result } from '../../shared/errors';
+import { InspectorError, toErrorInfo, type ApiErrorInfo, type Result } from '../../shared/errors';
 import { configKey, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
 import type {
@@ -60,6 +61,20 @@ export function registerRuntime(backend: BackendName, factory: RuntimeFactory): 
   runtimeFactories.set(backend, factory);
 }
 
+/** Options of an Engine. */
+export interface EngineOptions {
+  /** Called when an error has left the runtime unusable (the worker then exits, to be restarted). */
+  onFatal?: (reason: string) => void;
+}
+
+/** Whether an error leaves the runtime unusable: a WebAssembly trap or abort (out of memory). */
+export function isFatal(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  // WebAssembly.RuntimeError (a trap, or emscripten's abort) names itself RuntimeError.
+  const trap = error instanceof Error && error.name === 'RuntimeError';
+  return trap || /^Aborted\(|out of memory/i.test(message);
+}
+
 /** How many finished runs the engine remembers. */
 const KEPT_RUNS = 8;
 
@@ -72,7 +87,30 @@ export class Engine {
   private readonly cancelled = new Set<string>();
   private backendList?: Promise<BackendStatus[]>;
 
-  constructor(private readonly emit: (events: ProfileEvent[]) => void) {}
+  /** Set once an error has left the runtime unusable; the host should then start a new engine. */
+  private fatal?: string;
+
+  constructor(
+    private readonly emit: (events: ProfileEvent[]) => void,
+    private readonly options: EngineOptions = {},
+  ) {}
+
+  /**
+   * The envelope of an error. A fatal one (a WebAssembly abort, e.g. out of memory) becomes
+   * ENGINE_CRASHED and is reported to `onFatal` once the current task has ended.
+   */
+  failure(error: unknown): ApiErrorInfo {
+    if (!isFatal(error)) {
+      return toErrorInfo(error);
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    this.fatal ??= reason;
+    setImmediate(() => this.options.onFatal?.(reason));
+    const hint = /OOM|memory/i.test(reason)
+      ? `The engine ran out of memory (${reason}); lower the batch or the input size.`
+      : `The engine failed (${reason}).`;
+    return { code: 'ENGINE_CRASHED', message: `${hint} It restarts on the next request.` };
+  }
 
   /** Runs tasks that touch tfjs one after another. */
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -200,7 +238,7 @@ export class Engine {
 
   private async run(request: ProfileRequest, runId: string, estimatedBytes: number): Promise<void> {
     const fail = (error: unknown): void =>
-      this.emit([{ type: 'error', runId, error: toErrorInfo(error) }]);
+      this.emit([{ type: 'error', runId, error: this.failure(error) }]);
     try {
       if (this.cancelled.has(runId)) {
         fail(new InspectorError('CANCELLED', 'The profile run was cancelled.'));
@@ -221,6 +259,7 @@ export class Engine {
           emit: this.emit,
           isCancelled: () => this.cancelled.has(runId),
           estimatedBytes,
+          describeError: (error) => this.failure(error),
         });
       } finally {
         runtime.releaseInput(input);
@@ -266,7 +305,7 @@ async function answer(engine: Engine, message: EngineHostMessage): Promise<Resul
         throw new InspectorError('INVALID_REQUEST', 'Unknown engine call.');
     }
   } catch (error) {
-    return { ok: false, error: toErrorInfo(error) };
+    return { ok: false, error: engine.failure(error) };
   }
 }
 
@@ -282,11 +321,17 @@ export interface EnginePort {
  */
 export function serve(port: EnginePort, data: EngineWorkerData): Engine {
   const post = (message: EngineWorkerMessage): void => port.postMessage(message);
-  const engine = new Engine((events) => post({ kind: 'events', events }));
+  const engine = new Engine((events) => post({ kind: 'events', events }), {
+    onFatal: (reason) => {
+      // Tell the host why, then end: a fresh worker gets a fresh runtime.
+      post({ kind: 'fatal', reason });
+      process.exit(70);
+    },
+  });
   port.on('message', (message: EngineHostMessage) => {
     if (message.kind === 'crash') {
       if (data.testHooks) {
-        crash(message.how);
+        crash(engine, message.how);
       }
       return;
     }
@@ -296,9 +341,13 @@ export function serve(port: EnginePort, data: EngineWorkerData): Engine {
   return engine;
 }
 
-function crash(how: 'exit' | 'throw'): void {
+function crash(engine: Engine, how: EngineCrashMessage['how']): void {
   if (how === 'exit') {
     process.exit(3);
+  }
+  if (how === 'abort') {
+    engine.failure(Object.assign(new Error('Aborted(OOM)'), { name: 'RuntimeError' }));
+    return;
   }
   setImmediate(() => {
     throw new Error('Test hook: the engine threw on purpose.');

@@ -156,7 +156,7 @@ describe('EngineClient', () => {
     expect((await runs.end(next.runId)).at(-1)?.type).toBe('run-finished');
   });
 
-  for (const how of ['exit', 'throw', 'terminate'] as const) {
+  for (const how of ['exit', 'throw', 'abort', 'terminate'] as const) {
     it(`reports a worker killed by ${how} as ENGINE_CRASHED and starts a fresh one`, async () => {
       client = new EngineClient({ testHooks: true });
       const runs = watch(client);
@@ -172,9 +172,12 @@ describe('EngineClient', () => {
       expect(last).toMatchObject({ type: 'error', error: { code: 'ENGINE_CRASHED' } });
       const message = last?.type === 'error' ? last.error.message : '';
       expect(message).toMatch(
-        how === 'throw'
-          ? /^The engine crashed: Test hook: the engine threw on purpose/
-          : /^The engine exited with code \d+/,
+        {
+          throw: /^The engine crashed: Test hook: the engine threw on purpose/,
+          abort: /^The engine failed: Aborted\(OOM\)/,
+          exit: /^The engine exited with code 3/,
+          terminate: /^The engine exited with code 1/,
+        }[how],
       );
       expect(message).toMatch(/it restarts on the next request\.$/);
       const backends = await client.backends();

@@ -384,4 +384,27 @@ describe('the engine in process', () => {
     expect(events.filter((e) => e.type === 'layer-finished')).toHaveLength(24);
     engine.dispose();
   });
+
+  it('reports a WebAssembly abort as ENGINE_CRASHED and asks to be restarted', async () => {
+    const oom = slowRuntime(5, 1, 'onnxruntime-cuda');
+    oom.runLayers = async () => {
+      throw Object.assign(new Error('Aborted(OOM)'), { name: 'RuntimeError' });
+    };
+    registerRuntime('onnxruntime-cuda', async () => oom);
+    const events: ProfileEvent[] = [];
+    const fatal = new Promise<string>((resolve) => {
+      const engine = new Engine((batch) => events.push(...batch), { onFatal: resolve });
+      void engine.profile(request({ backend: 'onnxruntime-cuda' }), 'oom');
+    });
+    expect(await fatal).toBe('Aborted(OOM)');
+    expect(events.at(-1)).toEqual({
+      type: 'error',
+      runId: 'oom',
+      error: {
+        code: 'ENGINE_CRASHED',
+        message:
+          'The engine ran out of memory (Aborted(OOM)); lower the batch or the input size. It restarts on the next request.',
+      },
+    });
+  });
 });

@@ -6,7 +6,7 @@ import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
 import type { ModelGraph } from '../../../shared/modelGraph';
 import { InspectorError } from '../../../shared/errors';
 import type { Hierarchy } from '../graph/hierarchy';
-import { buildElkGraph, readElkLayout } from './elkGraph';
+import { buildElkGraph, readElkLayout, rootOptions } from './elkGraph';
 import type { Direction, Layout } from './types';
 
 type ElkInstance = InstanceType<typeof ELK>;
@@ -40,23 +40,43 @@ function engine(): { elk: ElkInstance; failure: Promise<never> } {
   return { elk, failure: workerFailure };
 }
 
-/** Starts the layout worker and compiles ELK's hot paths on a small graph, while the model is built. */
+/**
+ * Starts the layout worker and lays out a small graph shaped like ResNeXt (a stage of blocks with
+ * skip connections, compound parents, orthogonal routes), so ELK's code is compiled by the time
+ * the engine has described the model. The first real layout then runs warm (0.3 s, not 1 s).
+ */
 export function warmUpLayout(): void {
   const { elk: instance } = engine();
-  const chain = Array.from({ length: 12 }, (_, i) => ({ id: `n${i}`, width: 100, height: 30 }));
-  const edges = chain
-    .slice(1)
-    .map((node, i) => ({ id: `e${i}`, sources: [`n${i}`], targets: [node.id] }));
-  const group = {
-    id: 'g',
-    children: chain,
-    layoutOptions: { 'elk.padding': '[top=20,left=10,bottom=10,right=10]' },
-  };
+  const blocks = [1, 2, 3].map((block) => ({
+    id: `b${block}`,
+    layoutOptions: { 'elk.padding': '[top=30,left=14,bottom=14,right=14]' },
+    children: Array.from({ length: 10 }, (_, i) => ({
+      id: `b${block}n${i}`,
+      width: 300,
+      height: 42,
+    })),
+  }));
+  const edges = blocks.flatMap((block, index) => {
+    const ids = block.children.map((child) => child.id);
+    const chain = ids
+      .slice(1, 9)
+      .map((id, i) => ({ id: `${id}e`, sources: [ids[i]], targets: [id] }));
+    const skip = { id: `${block.id}s`, sources: [ids[0]], targets: [ids[9]] };
+    const next = blocks[index + 1];
+    const link = next ? [{ id: `${block.id}l`, sources: [ids[9]], targets: [`${next.id}n0`] }] : [];
+    return [...chain, skip, { id: `${block.id}m`, sources: [ids[8]], targets: [ids[9]] }, ...link];
+  });
   void instance
     .layout({
       id: 'warm',
-      layoutOptions: { 'elk.algorithm': 'layered', 'elk.hierarchyHandling': 'INCLUDE_CHILDREN' },
-      children: [group],
+      layoutOptions: rootOptions('DOWN'),
+      children: [
+        {
+          id: 'stage',
+          layoutOptions: { 'elk.padding': '[top=30,left=14,bottom=14,right=14]' },
+          children: blocks,
+        },
+      ],
       edges,
     })
     .catch(() => {});

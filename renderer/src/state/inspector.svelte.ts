@@ -83,6 +83,8 @@ export class InspectorState {
 
   /** Shows a described graph, resetting selection, collapse and heat. */
   show(graph: ModelGraph): void {
+    // User Timing marks: the benchmark (bench/renderer.ts) measures from here to the first paint.
+    performance.mark('inspector:graph-received');
     this.hierarchy = buildHierarchy(graph);
     this.graph = graph;
     this.selectedLayer = null;

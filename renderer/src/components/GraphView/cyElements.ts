@@ -1,13 +1,12 @@
 // The view model as cytoscape elements, applied as a diff so collapsing a stage touches only
 // what changed; positions come from the derived layout as a preset.
-import type { Core, ElementDefinition } from 'cytoscape';
+import type { Core, ElementDefinition, SingularElementReturnValue } from 'cytoscape';
 import type { GraphViewModel, ViewNode } from '../../graph/viewModel';
 import type { Point } from '../../layout/types';
 
 function nodeData(node: ViewNode): Record<string, unknown> {
   return {
     id: node.id,
-    parent: node.parent,
     label: node.lines.join('\n'),
     fill: node.paint.fill,
     stroke: node.paint.stroke,
@@ -71,36 +70,23 @@ export function routeSegments(
   return { weights: weights.join(' '), distances: distances.join(' ') };
 }
 
-// The frame is invisible; it still carries every field the stylesheet maps.
-const FRAME_DATA = { label: '', fill: '#ffffff', stroke: '#ffffff', color: '#000000' };
-
-/** Every element of a view model, parents before children, for a first `cy.add`. */
+/**
+ * Every element of a view model, for a first `cy.add`. Expanded groups are plain nodes drawn
+ * behind their layers at the box the layout gave them, not cytoscape compounds: compound parents
+ * make cytoscape walk ancestors and descendants on every style change, which cost ~1 s on the
+ * first frame of ResNeXt-101. The layout already nests the boxes, so nothing is lost.
+ */
 export function toElements(model: GraphViewModel): ElementDefinition[] {
-  const isParent = new Set(
-    model.nodes.filter((node) => node.kind === 'group' && !node.collapsed).map((node) => node.id),
-  );
-  const nodes: ElementDefinition[] = model.nodes.map((node) => ({
+  // Top of the graph first (left first for LR), so a graph added a slice at a time fills the
+  // first view at once.
+  const along = model.layout.direction === 'DOWN' ? 'y' : 'x';
+  const ordered = [...model.nodes].sort((a, b) => a.box[along] - b.box[along]);
+  const nodes: ElementDefinition[] = ordered.map((node) => ({
     group: 'nodes',
     data: nodeData(node),
     classes: nodeClasses(node),
-    position: isParent.has(node.id) ? undefined : centre(node),
+    position: centre(node),
   }));
-  // An invisible child as large as the group's box makes cytoscape's compound exactly ELK's box
-  // (cytoscape sizes a compound around its children), leaving room for the title inside it.
-  const frames: ElementDefinition[] = model.nodes
-    .filter((node) => isParent.has(node.id))
-    .map((node) => ({
-      group: 'nodes',
-      data: {
-        id: `${node.id}#frame`,
-        parent: node.id,
-        w: node.box.w,
-        h: node.box.h,
-        ...FRAME_DATA,
-      },
-      classes: 'frame',
-      position: centre(node),
-    }));
   const centres = new Map(model.nodes.map((node) => [node.id, centre(node)]));
   const edges: ElementDefinition[] = model.edges.map((edge) => {
     const segments =
@@ -111,38 +97,80 @@ export function toElements(model: GraphViewModel): ElementDefinition[] {
       classes: segments ? 'routed' : '',
     };
   });
-  return [...nodes, ...frames, ...edges];
+  // Each edge right after the later of its two ends.
+  const order = new Map(ordered.map((node, index) => [node.id, index]));
+  const after = (edge: ElementDefinition): number =>
+    Math.max(order.get(edge.data.source) ?? 0, order.get(edge.data.target) ?? 0);
+  const byNode = new Map<number, ElementDefinition[]>();
+  for (const edge of edges) {
+    const list = byNode.get(after(edge)) ?? [];
+    list.push(edge);
+    byNode.set(after(edge), list);
+  }
+  return nodes.flatMap((node, index) => [node, ...(byNode.get(index) ?? [])]);
+}
+
+/** Whether an element's data differs from a definition's, ignoring the fields that never change. */
+function dataChanged(element: SingularElementReturnValue, data: Record<string, unknown>): boolean {
+  for (const [key, value] of Object.entries(data)) {
+    if (key !== 'id' && key !== 'source' && key !== 'target' && element.data(key) !== value) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /**
- * Brings a cytoscape instance to a view model: removes what is gone, adds what is new, updates
- * the data and positions of what stays. Runs in one batch.
+ * Brings a cytoscape instance to a view model: removes what is gone, updates what changed, and
+ * adds at most `limit` new elements (in the model's order: top of the graph first, edges after
+ * both their ends). Returns how many new elements are left, so a caller can add a large graph a
+ * slice per frame instead of blocking the main thread for all of it.
  */
-export function applyModel(cy: Core, model: GraphViewModel): void {
+export function applyModel(
+  cy: Core,
+  model: GraphViewModel,
+  limit = Number.POSITIVE_INFINITY,
+): number {
   const all = toElements(model);
   const wanted = new Set<string>(all.map((definition) => definition.data.id as string));
+  let left = 0;
   cy.batch(() => {
-    cy.elements()
-      .filter((element) => !wanted.has(element.id()))
-      .remove();
+    const gone = cy.elements().filter((element) => !wanted.has(element.id()));
+    if (gone.nonempty()) {
+      gone.remove();
+    }
     const fresh: ElementDefinition[] = [];
+    const added = new Set<string>();
     for (const definition of all) {
       const id = definition.data.id as string;
       const existing = cy.getElementById(id);
       if (existing.empty()) {
-        fresh.push(definition);
+        const ready =
+          definition.group !== 'edges' ||
+          ((added.has(definition.data.source) ||
+            cy.getElementById(definition.data.source).nonempty()) &&
+            (added.has(definition.data.target) ||
+              cy.getElementById(definition.data.target).nonempty()));
+        if (fresh.length < limit && ready) {
+          fresh.push(definition);
+          added.add(id);
+        } else {
+          left += 1;
+        }
         continue;
       }
-      if (definition.group === 'edges') {
+      if (dataChanged(existing, definition.data)) {
         const { id: _id, source: _source, target: _target, ...changed } = definition.data;
         existing.data(changed);
+      }
+      if ((definition.classes ?? '') !== existing.classes().join(' ')) {
         existing.classes(definition.classes ?? '');
-      } else {
-        const { id: _id, parent: _parent, ...changed } = definition.data;
-        existing.data(changed);
-        existing.classes(definition.classes ?? '');
-        if (definition.position && existing.isChildless()) {
-          existing.position(definition.position);
+      }
+      const position = definition.position;
+      if (position && existing.isNode()) {
+        const now = existing.position();
+        if (now.x !== position.x || now.y !== position.y) {
+          existing.position(position);
         }
       }
     }
@@ -150,4 +178,5 @@ export function applyModel(cy: Core, model: GraphViewModel): void {
       cy.add(fresh);
     }
   });
+  return left;
 }

@@ -8,6 +8,7 @@ export const GRAPH_STYLE: StylesheetJson = [
   {
     selector: 'node',
     style: {
+      'z-index-compare': 'manual',
       shape: 'round-rectangle',
       'background-color': 'data(fill)',
       'border-color': 'data(stroke)',
@@ -26,31 +27,33 @@ export const GRAPH_STYLE: StylesheetJson = [
   },
   {
     selector: 'node.layer',
-    style: { width: 'data(w)', height: 'data(h)', 'corner-radius': '6px' },
+    style: { width: 'data(w)', height: 'data(h)', 'corner-radius': '6px', 'z-index': 10 },
   },
   {
-    selector: 'node.group:parent',
+    // An expanded group: a frame behind its layers with its title inside the top padding.
+    selector: 'node.group.expanded',
     style: {
+      width: 'data(w)',
+      height: 'data(h)',
+      'z-index': 0,
       'background-opacity': 0.85,
       'border-width': 1,
       'border-style': 'solid',
-      padding: '0px',
       'text-valign': 'top',
       'text-halign': 'center',
       'text-margin-y': 19,
       'font-size': 11,
       'font-weight': 600,
       'corner-radius': '10px',
-      'compound-sizing-wrt-labels': 'exclude',
       'min-zoomed-font-size': 3,
     },
   },
   {
-    selector: 'node.frame',
-    style: { width: 'data(w)', height: 'data(h)', opacity: 0, events: 'no', label: '' },
+    selector: 'node.group.block.expanded',
+    style: { 'z-index': 1 },
   },
   {
-    selector: 'node.group.stage:parent, node.group.stem:parent',
+    selector: 'node.group.stage.expanded, node.group.stem.expanded',
     style: { 'font-size': 13, 'border-width': 1.5 },
   },
   {
@@ -61,18 +64,21 @@ export const GRAPH_STYLE: StylesheetJson = [
       'border-width': 3,
       'border-style': 'double',
       'font-weight': 600,
+      'z-index': 10,
       'corner-radius': '8px',
     },
   },
   {
     selector: 'edge',
     style: {
+      'z-index-compare': 'manual',
       width: 1.3,
       'line-color': '#97a0b3',
       'target-arrow-color': '#97a0b3',
       'target-arrow-shape': 'triangle',
       'arrow-scale': 0.8,
       'curve-style': 'bezier',
+      'z-index': 5,
     },
   },
   {

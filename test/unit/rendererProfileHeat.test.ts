@@ -12,6 +12,7 @@ import {
   linearScale,
   logScale,
   msNumber,
+  signedMsNumber,
   position,
   scaleTicks,
   timeLegend,
@@ -175,6 +176,10 @@ describe('legend', () => {
     expect(msNumber(1.5)).toBe('1.5');
     expect(msNumber(215.4)).toBe('215');
     expect(msNumber(10)).toBe('10');
+    expect(msNumber(0)).toBe('0');
+    expect(signedMsNumber(-43.914)).toBe('−43.9');
+    expect(signedMsNumber(0.5)).toBe('+0.5');
+    expect(signedMsNumber(0)).toBe('0');
   });
 
   it('scaleTicks spreads ticks evenly along the bar', () => {

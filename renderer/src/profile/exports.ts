@@ -100,7 +100,7 @@ export async function heatScene(source: DiagramSource, legend: HeatLegend): Prom
   });
   const scene = buildScene(model, { legend: legendEntries(legend) });
   if (scene.legend) {
-    scene.legend = { ...scene.legend, title: legend.title };
+    scene.legend = { ...scene.legend, title: legend.shortTitle ?? legend.title };
   }
   return scene;
 }

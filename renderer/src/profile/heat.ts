@@ -34,6 +34,8 @@ export interface LegendTick {
 /** What the heat legend draws. */
 export interface HeatLegend {
   title: string;
+  /** A title short enough for an exported diagram's legend box. */
+  shortTitle?: string;
   stops: readonly string[];
   ticks: LegendTick[];
   /** A note under the bar (e.g. NaN/Inf layers in red). */
@@ -206,10 +208,24 @@ function groupScales(
 
 /** A legend of a time scale, in ms. */
 export function timeLegend(scale: Scale, title = 'Time per layer, ms (log scale)'): HeatLegend {
-  return { title, stops: scale.stops, ticks: scaleTicks(scale, msNumber) };
+  return {
+    title,
+    shortTitle: 'Time per layer (ms)',
+    stops: scale.stops,
+    ticks: scaleTicks(scale, msNumber),
+  };
 }
 
 /** A time for a tick: three significant digits, no unit (the title has it). */
 export function msNumber(ms: number): string {
+  if (ms === 0) {
+    return '0';
+  }
   return ms >= 100 ? ms.toFixed(0) : ms.toPrecision(3).replace(/\.?0+$/, '');
+}
+
+/** A signed time for a tick of a difference: `+12.3`, `−0.5`, `0`. */
+export function signedMsNumber(ms: number): string {
+  const text = msNumber(Math.abs(ms));
+  return ms > 0 ? `+${text}` : ms < 0 ? `−${text}` : text;
 }

@@ -14,6 +14,7 @@ import {
   linearScale,
   logScale,
   scaleTicks,
+  signedMsNumber,
   timeLegend,
   type HeatLegend,
   type Scale,
@@ -120,6 +121,7 @@ export function statView(
       : (value: number) => statText(value);
   const legend: HeatLegend = {
     title: VIEW_LABELS[key],
+    shortTitle: { mean: 'Activation mean', std: 'Activation std', zeros: 'Zero fraction' }[key],
     stops: scale.stops,
     ticks: scaleTicks(scale, label),
     note: flagged.size > 0 ? `${flagged.size} layers with NaN or Inf, in red` : undefined,
@@ -163,8 +165,9 @@ export function compareView(input: CompareInput): ViewOutput {
   });
   const legend: HeatLegend = {
     title: `Δ ms (${input.b.label} − ${input.a.label})`,
+    shortTitle: 'Δ ms (B − A)',
     stops: scale.stops,
-    ticks: scaleTicks(scale, (value) => signedMs(value)),
+    ticks: scaleTicks(scale, signedMsNumber),
     note: 'blue: B faster · red: B slower',
   };
   return { heat, columns, legend };

@@ -21,9 +21,7 @@ function nodeClasses(node: ViewNode): string {
   if (node.kind === 'layer') {
     return `layer${cursor}`;
   }
-  return (
-    ['group', node.groupKind, node.collapsed ? 'collapsed' : ''].filter(Boolean).join(' ') + cursor
-  );
+  return ['group', node.groupKind, node.collapsed ? 'collapsed' : 'expanded'].join(' ') + cursor;
 }
 
 const centre = (node: ViewNode): { x: number; y: number } => ({
@@ -120,43 +118,48 @@ function dataChanged(element: SingularElementReturnValue, data: Record<string, u
   return false;
 }
 
+/** What is left to add of a model after its first slice. */
+const pending = new WeakMap<GraphViewModel, { fresh: ElementDefinition[]; next: number }>();
+
 /**
  * Brings a cytoscape instance to a view model: removes what is gone, updates what changed, and
  * adds at most `limit` new elements (in the model's order: top of the graph first, edges after
- * both their ends). Returns how many new elements are left, so a caller can add a large graph a
- * slice per frame instead of blocking the main thread for all of it.
+ * both their ends). Returns how many new elements are left; calling it again with the same model
+ * adds the next slice without walking the whole model again, so a large graph fills in a slice per
+ * frame instead of blocking the main thread for all of it.
  */
 export function applyModel(
   cy: Core,
   model: GraphViewModel,
   limit = Number.POSITIVE_INFINITY,
 ): number {
+  let state = pending.get(model);
+  if (!state) {
+    state = { fresh: diff(cy, model), next: 0 };
+    pending.set(model, state);
+  }
+  const slice = state.fresh.slice(state.next, state.next + limit);
+  state.next += slice.length;
+  if (slice.length > 0) {
+    cy.add(slice);
+  }
+  return state.fresh.length - state.next;
+}
+
+/** Removes what is gone and updates what stays; returns the new elements, in order. */
+function diff(cy: Core, model: GraphViewModel): ElementDefinition[] {
   const all = toElements(model);
   const wanted = new Set<string>(all.map((definition) => definition.data.id as string));
-  let left = 0;
+  const fresh: ElementDefinition[] = [];
   cy.batch(() => {
     const gone = cy.elements().filter((element) => !wanted.has(element.id()));
     if (gone.nonempty()) {
       gone.remove();
     }
-    const fresh: ElementDefinition[] = [];
-    const added = new Set<string>();
     for (const definition of all) {
-      const id = definition.data.id as string;
-      const existing = cy.getElementById(id);
+      const existing = cy.getElementById(definition.data.id as string);
       if (existing.empty()) {
-        const ready =
-          definition.group !== 'edges' ||
-          ((added.has(definition.data.source) ||
-            cy.getElementById(definition.data.source).nonempty()) &&
-            (added.has(definition.data.target) ||
-              cy.getElementById(definition.data.target).nonempty()));
-        if (fresh.length < limit && ready) {
-          fresh.push(definition);
-          added.add(id);
-        } else {
-          left += 1;
-        }
+        fresh.push(definition);
         continue;
       }
       if (dataChanged(existing, definition.data)) {
@@ -174,9 +177,6 @@ export function applyModel(
         }
       }
     }
-    if (fresh.length > 0) {
-      cy.add(fresh);
-    }
   });
-  return left;
+  return fresh;
 }

@@ -7,7 +7,7 @@ import type { Heat } from '../graph/viewModel';
 import type { TableColumn } from '../components/SummaryTable/columns';
 import { compareRuns, groupSums, sameLayers, timingTable, type ComparedRun } from './aggregate';
 import { compareColumns, statColumns, timeColumns } from './columns';
-import { formatMs, signedMs, statText } from './format';
+import { formatMs, statText } from './format';
 import {
   buildHeat,
   divergingScale,
@@ -161,7 +161,7 @@ export function compareView(input: CompareInput): ViewOutput {
     scale,
     hierarchy: input.hierarchy,
     groupValues: input.hierarchy ? groupSums(values, input.hierarchy) : undefined,
-    groupText: (_id, ms) => `Δ ${signedMs(ms)} ms`,
+    groupText: (_id, ms) => `Δ ${signedMsNumber(ms)} ms`,
   });
   const legend: HeatLegend = {
     title: `Δ ms (${input.b.label} − ${input.a.label})`,

@@ -4,7 +4,7 @@
  * peak RSS at batch 1. Prints a markdown table and writes it, with the machine's description, to
  * docs/BENCHMARKS.md between the engine-bench markers (other sections of the file are left alone).
  *
- * Flags: --backends wasm,cpu (default: every available one) --runs N (timed passes; default 5,
+ * Flags: --backends wasm,cpu (default: every available one) --runs N (timed passes; default 9,
  * 1 on cpu, whose pass takes ~20 s) --warmup N (default 1; 0 on cpu).
  */
 import { build } from 'esbuild';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   const results: EngineBenchResult[] = [];
   for (const backend of wanted as BackendName[]) {
     const slow = backend === 'cpu';
-    const runs = Number(flag('runs') ?? (slow ? 1 : 5));
+    const runs = Number(flag('runs') ?? (slow ? 1 : 9));
     const warmup = Number(flag('warmup') ?? (slow ? 0 : 1));
     results.push(runChild(backend, warmup, runs));
   }

@@ -135,7 +135,7 @@ describe('checkMemory and the budget', () => {
         `^Batch 512 at 1024×1024 needs about ${needs} .* above the memory budget of [\\d.]+ [MG]B;`,
       ),
     );
-    expect(performance.now() - start).toBeLessThan(50);
+    expect(performance.now() - start).toBeLessThan(200);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(tf.memory().numBytes).toBe(bytes);
     expect(events).toEqual([]);

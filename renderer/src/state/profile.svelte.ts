@@ -3,6 +3,7 @@
 // the recent runs kept for comparison, and what the graph and the table show for them.
 import { untrack } from 'svelte';
 import { toErrorInfo } from '../../../shared/errors';
+import { configName } from '../../../shared/modelConfig';
 import type { ModelGraph } from '../../../shared/modelGraph';
 import {
   DEFAULT_PROFILE,
@@ -19,6 +20,7 @@ import { buildHierarchy, type Hierarchy } from '../graph/hierarchy';
 import type { InspectorState } from './inspector.svelte';
 import { LiveRun, type LiveProgress } from '../profile/liveRun';
 import { sameLayers } from '../profile/aggregate';
+import { traceJson } from '../profile/exports';
 import type { HeatLegend } from '../profile/heat';
 import { compareView, statView, timeView, type HeatView, type ViewOutput } from '../profile/views';
 
@@ -339,6 +341,26 @@ export class ProfileState {
       });
     }
     return statView(graph, run.live.result?.stats, this.view, timings, run.request.batch);
+  }
+
+  /** The menu's Heat Map: layer types when a profile view is on, else time. */
+  toggleHeat(): void {
+    this.setView(this.view === 'off' ? 'time' : 'off');
+  }
+
+  /** The menu's Export Trace: the shown run's Chrome trace, as the CLI writes it. */
+  async exportTrace(): Promise<void> {
+    const run = this.shown;
+    if (!run?.live.result) {
+      this.notice = { kind: 'info', text: 'Profile the model first: a finished run has a trace.' };
+      return;
+    }
+    const name = `${configName(run.graph.config)}_profile_${run.number}.trace.json`;
+    try {
+      await this.inspector.api.saveFile('trace', traceJson(run.live.result, run.graph), name);
+    } catch (error) {
+      this.notice = { kind: 'error', text: toErrorInfo(error).message };
+    }
   }
 
   /** Loads a layer's statistics and first feature maps from the shown run. */

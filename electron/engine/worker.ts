@@ -15,14 +15,13 @@ import { InspectorError, toErrorInfo, type ApiErrorInfo, type Result } from '../
 import { configKey, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
 import type {
-  ActivationMaps,
-  BackendName,
   BackendStatus,
   InputSource,
   ProfileEvent,
   ProfileRequest,
   ProfileResult,
 } from '../../shared/profile';
+import { ONNX_BACKENDS, type ActivationMaps, type BackendName } from '../../shared/profile';
 import { activationStats, featureMaps } from './activations';
 import { listBackends, useBackend } from './backends';
 import { describeModel } from './describe';
@@ -59,6 +58,11 @@ const runtimeFactories = new Map<BackendName, RuntimeFactory>();
 /** Lets another runtime serve a backend name in the engines of this thread. */
 export function registerRuntime(backend: BackendName, factory: RuntimeFactory): void {
   runtimeFactories.set(backend, factory);
+}
+
+// ONNX Runtime serves its backends; its module loads only when a run asks for one of them.
+for (const backend of ONNX_BACKENDS) {
+  registerRuntime(backend, async (name) => (await import('./onnx')).createOrtRuntime(name));
 }
 
 /** Options of an Engine. */

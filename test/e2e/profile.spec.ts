@@ -88,6 +88,21 @@ async function heatPixels(page: Page): Promise<number> {
   return count;
 }
 
+/** A square PNG with a diagonal colour gradient, as an input image. */
+function gradientPng(size: number): Buffer {
+  const image = new PNG({ width: size, height: size });
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      const i = 4 * (y * size + x);
+      image.data[i] = (255 * x) / size;
+      image.data[i + 1] = (255 * y) / size;
+      image.data[i + 2] = 128;
+      image.data[i + 3] = 255;
+    }
+  }
+  return PNG.sync.write(image);
+}
+
 /** Every layer's text in a table column, scrolling the virtualised table from top to bottom. */
 async function columnCells(page: Page, label: string): Promise<Map<number, string>> {
   const headers = await page.locator('.table [role="columnheader"]').allTextContents();
@@ -196,8 +211,16 @@ test.describe('profile on a small model', () => {
     expect(slices[1].name).toBe('conv2d');
   });
 
-  test('the feature-map grid shows the number of maps asked for', async ({ page }) => {
+  test('the feature-map grid shows the number of maps asked for, for a chosen image', async ({
+    page,
+  }) => {
     await openProfile(page, { runs: 1, stats: true });
+    await page.locator('.run-form input[type="file"]').setInputFiles({
+      name: 'gradient.png',
+      mimeType: 'image/png',
+      buffer: gradientPng(48),
+    });
+    await expect(page.getByTestId('input-image')).toHaveText('gradient.png');
     await runToEnd(page);
     // conv2d_1, the first 1×1 convolution of stage 1: 128 channels.
     await page.locator('.table .row[data-layer="conv2d_1"]').click();

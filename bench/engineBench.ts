@@ -3,6 +3,7 @@
  * its own: the default model profiled through EngineClient (the engine in a worker, as the app and
  * the CLI run it). Prints one JSON line on stdout.
  */
+import { pathToFileURL } from 'node:url';
 import { EngineClient } from '../electron/engine/client';
 import { DEFAULT_CONFIG } from '../shared/modelConfig';
 import type { BackendName, ProfileEvent, ProfileResult } from '../shared/profile';
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
   const backend = process.argv[2] as BackendName;
   const warmup = Number(process.argv[3] ?? 1);
   const runs = Number(process.argv[4] ?? 5);
-  const client = new EngineClient();
+  // The bundled worker, passed by bench/run.ts; without it, the worker next to the client module.
+  const worker = process.argv[5];
+  const client = new EngineClient(worker ? { workerUrl: pathToFileURL(worker), execArgv: [] } : {});
   const start = performance.now();
   let startedAt = 0;
   const finished = new Promise<ProfileResult>((resolve, reject) => {
@@ -69,4 +72,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-await main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
 import { listBackends } from '../electron/engine/backends';
 import { TFJS_VERSION } from '../electron/engine/tf';
 import { median } from '../electron/engine/profiler';
@@ -32,7 +33,13 @@ function runChild(backend: BackendName, warmup: number, runs: number): EngineBen
   process.stderr.write(`Benchmarking ${backend}: ${warmup} warm-up + ${runs} timed passes…\n`);
   const child = spawnSync(
     process.execPath,
-    [`${BUNDLE}/engineBench.js`, backend, String(warmup), String(runs)],
+    [
+      `${BUNDLE}/engineBench.cjs`,
+      backend,
+      String(warmup),
+      String(runs),
+      path.resolve(`${BUNDLE}/worker.cjs`),
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
   );
   const line = child.stdout.trim().split('\n').at(-1) ?? '';
@@ -142,7 +149,9 @@ async function bundle(): Promise<void> {
     entryNames: '[name]',
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    // CommonJS, as the Electron build: externals load where they are required, not up front.
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
     packages: 'external',
     logLevel: 'warning',
   });

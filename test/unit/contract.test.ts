@@ -144,6 +144,14 @@ describe.each([
       (await refusal(api.profile({ ...RUN, config: { ...SMALL, inputSize: 2048 }, batch: 256 })))
         .code,
     ).toBe('MEMORY_BUDGET');
+    // The case: batch 512 at 1024×1024 reaches the memory guard, which names both numbers.
+    const refused = await refusal(
+      api.profile({ ...RUN, config: { ...SMALL, inputSize: 1024 }, batch: 512 }),
+    );
+    expect(refused.code).toBe('MEMORY_BUDGET');
+    expect(refused.message).toMatch(
+      /^Batch 512 at 1024×1024 needs about [\d.]+ [GT]B .* above the memory budget of [\d.]+ [KMGT]?B/,
+    );
   });
 
   it('malformed payloads get INVALID_REQUEST, and the transport keeps answering', async () => {

@@ -2,7 +2,12 @@
 // layer's latest time and its timed times so far, then the result or the error. Pure: the state
 // feeds it batches of events and copies out what the views need, once per animation frame.
 import type { ApiErrorInfo } from '../../../shared/errors';
-import type { LayerTiming, ProfileEvent, ProfileResult } from '../../../shared/profile';
+import type {
+  BackendName,
+  LayerTiming,
+  ProfileEvent,
+  ProfileResult,
+} from '../../../shared/profile';
 import { median } from './aggregate';
 
 /** Where a run is. */
@@ -45,6 +50,8 @@ export class LiveRun {
   };
   /** The layer running now (the one after the last finished), or null between passes. */
   cursor: number | null = null;
+  /** The backend running it, once the run has started. */
+  backend: BackendName | null = null;
   result: ProfileResult | null = null;
   error: ApiErrorInfo | null = null;
   /** Events applied so far. */
@@ -72,6 +79,7 @@ export class LiveRun {
     const progress = this.progress;
     switch (event.type) {
       case 'run-started':
+        this.backend = event.backend;
         progress.warmup = event.passes.warmup;
         progress.passCount = event.passes.warmup + event.passes.timed;
         progress.layers = event.layers;

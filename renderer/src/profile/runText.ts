@@ -4,7 +4,7 @@ import { formatMs } from './format';
 
 /** The backend that ran (or was asked for, before the run started). */
 export function runBackend(run: RunRecord): string {
-  return run.live.result?.backend ?? run.request.backend;
+  return run.live.result?.backend ?? run.live.backend ?? run.request.backend;
 }
 
 /** What a run was and how it went: `wasm · batch 1 · per-layer · 812 ms`. */

@@ -15,7 +15,7 @@ import {
 import { timeColumns, compareColumns } from '../../renderer/src/profile/columns';
 import { csvField, timingsCsv, traceJson } from '../../renderer/src/profile/exports';
 import { LiveRun } from '../../renderer/src/profile/liveRun';
-import { compareView, statView, timeView } from '../../renderer/src/profile/views';
+import { compareView, gmacsView, statView, timeView } from '../../renderer/src/profile/views';
 import { syntheticGraph } from './rendererFixtures';
 
 const graph = syntheticGraph({ blocks: [3, 4, 23, 3] });
@@ -175,6 +175,21 @@ describe('compare', () => {
     expect(graph.layers.every((layer) => delta.text(layer, context).startsWith('−'))).toBe(true);
     const columns = compareColumns([], { a: 'A', b: 'B' });
     expect(columns.map((column) => column.label)).toEqual(['A ms', 'B ms', 'Δ ms', 'Δ %']);
+  });
+});
+
+describe('efficiency view', () => {
+  it('colours only layers with MACs, the most efficient hottest', () => {
+    const view = gmacsView(graph, timings, 1);
+    const withMacs = graph.layers.filter((layer) => layer.macs > 0);
+    expect(view.heat!.layers.size).toBe(withMacs.length);
+    const rates = withMacs.map((layer) => ({
+      id: layer.id,
+      rate: layer.macs / (timings[layer.id].medianMs * 1e6),
+    }));
+    const best = rates.reduce((a, b) => (a.rate >= b.rate ? a : b));
+    expect(view.heat!.layers.get(best.id)).toBe(1);
+    expect(view.legend!.ticks[0].label).toBe('0.0');
   });
 });
 

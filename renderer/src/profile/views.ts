@@ -5,7 +5,14 @@ import type { ActivationStats, LayerTiming } from '../../../shared/profile';
 import type { Hierarchy } from '../graph/hierarchy';
 import type { Heat } from '../graph/viewModel';
 import type { TableColumn } from '../components/SummaryTable/columns';
-import { compareRuns, groupSums, sameLayers, timingTable, type ComparedRun } from './aggregate';
+import {
+  compareRuns,
+  gmacs,
+  groupSums,
+  sameLayers,
+  timingTable,
+  type ComparedRun,
+} from './aggregate';
 import { compareColumns, statColumns, timeColumns } from './columns';
 import { formatMs, statText } from './format';
 import {
@@ -22,11 +29,12 @@ import {
 import { HEAT_STOPS } from '../graph/colors';
 
 /** What colours the graph. */
-export type HeatView = 'time' | 'mean' | 'std' | 'zeros' | 'compare' | 'off';
+export type HeatView = 'time' | 'gmacs' | 'mean' | 'std' | 'zeros' | 'compare' | 'off';
 
 /** The labels of the views, for the chooser. */
 export const VIEW_LABELS: Record<HeatView, string> = {
   time: 'Time',
+  gmacs: 'Achieved GMAC/s (efficiency)',
   mean: 'Activation mean',
   std: 'Activation std',
   zeros: 'Zero fraction (dead ReLUs)',
@@ -169,6 +177,38 @@ export function compareView(input: CompareInput): ViewOutput {
     stops: scale.stops,
     ticks: scaleTicks(scale, signedMsNumber),
     note: 'blue: B faster · red: B slower',
+  };
+  return { heat, columns, legend };
+}
+
+/**
+ * Achieved GMAC/s of every layer with MACs (convolutions and the dense head): where the backend
+ * turns arithmetic into time well, and where it does not. Layers without MACs keep their colour.
+ */
+export function gmacsView(
+  graph: ModelGraph,
+  timings: readonly LayerTiming[],
+  batch: number,
+): ViewOutput {
+  const values = new Map<number, number>();
+  for (const timing of timings) {
+    const rate = gmacs(graph.layers[timing.layerId]?.macs ?? 0, batch, timing.medianMs);
+    if (rate !== undefined) {
+      values.set(timing.layerId, rate);
+    }
+  }
+  const columns = timeColumns(timingTable(timings, graph, batch));
+  const scale = linearScale(values.values());
+  if (!scale) {
+    return { ...EMPTY, columns, message: 'No timed layer has MACs: run in per-layer mode.' };
+  }
+  const heat = buildHeat({ values, scale: { ...scale, lo: 0 }, hierarchy: null });
+  const legend: HeatLegend = {
+    title: 'Achieved GMAC/s (MACs × batch ÷ time)',
+    shortTitle: 'GMAC/s',
+    stops: scale.stops,
+    ticks: scaleTicks({ ...scale, lo: 0 }, (value) => value.toFixed(1)),
+    note: 'layers without MACs keep their type colour',
   };
   return { heat, columns, legend };
 }

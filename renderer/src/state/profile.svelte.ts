@@ -22,7 +22,14 @@ import { LiveRun, type LiveProgress } from '../profile/liveRun';
 import { sameLayers } from '../profile/aggregate';
 import { traceJson } from '../profile/exports';
 import type { HeatLegend } from '../profile/heat';
-import { compareView, statView, timeView, type HeatView, type ViewOutput } from '../profile/views';
+import {
+  compareView,
+  gmacsView,
+  statView,
+  timeView,
+  type HeatView,
+  type ViewOutput,
+} from '../profile/views';
 
 /** The choices of the profile form. */
 export interface ProfileForm {
@@ -339,6 +346,9 @@ export class ProfileState {
         batch: run.request.batch,
         cursor: running ? run.live.cursor : null,
       });
+    }
+    if (this.view === 'gmacs') {
+      return gmacsView(graph, timings, run.request.batch);
     }
     return statView(graph, run.live.result?.stats, this.view, timings, run.request.batch);
   }

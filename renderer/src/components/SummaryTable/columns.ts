@@ -51,7 +51,7 @@ export const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'params',
     label: 'Param #',
-    width: '96px',
+    width: '112px',
     align: 'right',
     sortValue: (layer) => layer.params,
     text: (layer) => formatInteger(layer.params),
@@ -111,7 +111,7 @@ export const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'trainable',
     label: 'Trainable',
-    width: '96px',
+    width: '112px',
     align: 'right',
     title: 'Trainable parameters',
     sortValue: (layer) => layer.trainableParams,

@@ -34,7 +34,7 @@ export type HeatView = 'time' | 'gmacs' | 'mean' | 'std' | 'zeros' | 'compare' |
 /** The labels of the views, for the chooser. */
 export const VIEW_LABELS: Record<HeatView, string> = {
   time: 'Time',
-  gmacs: 'Achieved GMAC/s (efficiency)',
+  gmacs: 'GMAC/s (efficiency)',
   mean: 'Activation mean',
   std: 'Activation std',
   zeros: 'Zero fraction (dead ReLUs)',

@@ -11,7 +11,6 @@ import {
   type BackendName,
   type BackendStatus,
   type InputSource,
-  type LayerTiming,
   type ProfileEvent,
   type ProfileMode,
   type ProfileRequest,
@@ -19,17 +18,10 @@ import {
 import { buildHierarchy, type Hierarchy } from '../graph/hierarchy';
 import type { InspectorState } from './inspector.svelte';
 import { LiveRun, type LiveProgress } from '../profile/liveRun';
-import { sameLayers } from '../profile/aggregate';
 import { traceJson } from '../profile/exports';
 import type { HeatLegend } from '../profile/heat';
-import {
-  compareView,
-  gmacsView,
-  statView,
-  timeView,
-  type HeatView,
-  type ViewOutput,
-} from '../profile/views';
+import type { HeatView, ViewOutput } from '../profile/views';
+import { viewFor } from '../profile/viewFor';
 
 /** The choices of the profile form. */
 export interface ProfileForm {
@@ -66,11 +58,6 @@ export const HEAT_INTERVAL_MS = 200;
 export const MAX_RUNS = 8;
 /** After a cancel, how long to wait for the run's last event before showing idle anyway. */
 const CANCEL_GRACE_MS = 5000;
-
-/** The timings of a run: final medians, or so far. */
-export function runTimings(run: RunRecord): LayerTiming[] {
-  return run.live.result ? run.live.result.layers : run.live.timingsSoFar();
-}
 
 /** The profile state of the app; one per InspectorState (see `profileStateFor`). */
 export class ProfileState {
@@ -299,58 +286,18 @@ export class ProfileState {
     this.#lastRefresh = started;
     // Svelte applies the change to the views before the next frame: the gap is what it cost.
     requestAnimationFrame(() => (this.#refreshCost = performance.now() - started));
-    const output = this.computeView();
+    const output = viewFor({
+      graph: this.inspector.graph,
+      hierarchy: this.inspector.hierarchy,
+      view: this.view,
+      runs: this.runs,
+      shownId: this.shownId,
+      compareA: this.compareA,
+      compareB: this.compareB,
+    });
     this.output = output;
     this.inspector.heat = output.heat;
     this.inspector.extraColumns = output.columns;
-  }
-
-  private computeView(): ViewOutput {
-    const graph = this.inspector.graph;
-    const hierarchy = this.inspector.hierarchy;
-    const empty: ViewOutput = { heat: null, columns: [], legend: null };
-    if (!graph || this.view === 'off') {
-      return empty;
-    }
-    if (this.view === 'compare') {
-      const a = this.runs.find((run) => run.id === this.compareA);
-      const b = this.runs.find((run) => run.id === this.compareB);
-      if (!a || !b) {
-        return { ...empty, message: 'Pick two finished runs to compare.' };
-      }
-      return compareView({
-        graph,
-        hierarchy,
-        a: { graph: a.graph, layers: runTimings(a), label: `A ${a.label}` },
-        b: { graph: b.graph, layers: runTimings(b), label: `B ${b.label}` },
-      });
-    }
-    const run = this.runs.find((entry) => entry.id === this.shownId);
-    if (!run) {
-      return empty;
-    }
-    if (!sameLayers(run.graph, graph)) {
-      return {
-        ...empty,
-        message: `Run ${run.label} profiled another model: load ${run.graph.name} to see it on the graph.`,
-      };
-    }
-    const timings = runTimings(run);
-    if (this.view === 'time') {
-      const running = !run.live.ended;
-      return timeView({
-        graph,
-        hierarchy,
-        timings,
-        live: running ? run.live.latest : undefined,
-        batch: run.request.batch,
-        cursor: running ? run.live.cursor : null,
-      });
-    }
-    if (this.view === 'gmacs') {
-      return gmacsView(graph, timings, run.request.batch);
-    }
-    return statView(graph, run.live.result?.stats, this.view, timings, run.request.batch);
   }
 
   /** The menu's Heat Map: layer types when a profile view is on, else time. */

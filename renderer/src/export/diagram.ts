@@ -7,6 +7,7 @@ import type { Hierarchy } from '../graph/hierarchy';
 import {
   boxSize,
   canvasMeasure,
+  GROUP_FONT_WEIGHT,
   groupLabelLines,
   layerLabelLines,
   type LabelOptions,
@@ -53,6 +54,7 @@ export async function diagramModel(
   }
   const { graph, hierarchy, collapsed, heat } = source;
   const measure = canvasMeasure();
+  const measureGroup = canvasMeasure(GROUP_FONT_WEIGHT);
   const sizes = new Map(
     graph.layers.map((layer) => [
       layer.id,
@@ -64,7 +66,7 @@ export async function diagramModel(
   const collapsedSize = (id: string) => {
     const group = hierarchy.groups.get(id);
     return group
-      ? boxSize(groupLabelLines(group, heat?.groupText?.get(id)), measure)
+      ? boxSize(groupLabelLines(group, heat?.groupText?.get(id)), measureGroup)
       : { w: 160, h: 42 };
   };
   const layout = deriveLayout(full, hierarchy, collapsed, collapsedSize);

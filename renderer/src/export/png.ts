@@ -2,7 +2,7 @@
 // canvas silently draws nothing (cytoscape's png() then returns an empty blob). We plan the size
 // first and fit the scale under both limits, say so, and check the encoded file before saving.
 import type { Scene, SceneBox } from './scene';
-import { NODE_FONT_FAMILY } from '../graph/labels';
+import { GROUP_FONT_WEIGHT, NODE_FONT_FAMILY } from '../graph/labels';
 
 /** The largest side of a canvas in Chromium. */
 export const MAX_CANVAS_SIDE = 65_535;
@@ -78,7 +78,7 @@ function boxText(context: CanvasRenderingContext2D, entry: SceneBox, scene: Scen
   context.textBaseline = 'middle';
   const top = box.y + box.h / 2 - ((lines.length - 1) * scene.lineHeight) / 2;
   lines.forEach((line, index) => {
-    const weight = entry.kind === 'collapsed' ? 600 : 400;
+    const weight = entry.kind === 'collapsed' ? GROUP_FONT_WEIGHT : 400;
     context.font = `${weight} ${scene.fontSize}px ${NODE_FONT_FAMILY}`;
     context.fillText(line, box.x + box.w / 2, top + index * scene.lineHeight);
   });

@@ -1,6 +1,6 @@
 // A scene as an SVG document. Text is escaped: layer names come from model files.
 import type { Scene, SceneBox, SceneEdge } from './scene';
-import { NODE_FONT_FAMILY } from '../graph/labels';
+import { GROUP_FONT_WEIGHT, NODE_FONT_FAMILY } from '../graph/labels';
 
 /** Escapes text for XML content and attribute values. */
 export function escapeXml(text: string): string {
@@ -18,7 +18,7 @@ function boxText(entry: SceneBox, scene: Scene): string {
   const top = box.y + box.h / 2 - ((lines.length - 1) * scene.lineHeight) / 2;
   return lines
     .map((line, index) => {
-      const weight = entry.kind === 'collapsed' ? ' font-weight="600"' : '';
+      const weight = entry.kind === 'collapsed' ? ` font-weight="${GROUP_FONT_WEIGHT}"` : '';
       const y = n(top + index * scene.lineHeight);
       return `<text x="${n(box.x + box.w / 2)}" y="${y}" text-anchor="middle" dominant-baseline="central"${weight} fill="${paint.text}">${escapeXml(line)}</text>`;
     })

@@ -26,9 +26,14 @@ export type MeasureText = (text: string) => number;
 /** A fallback measure for places without a canvas (tests, workers): 6.6 px a character. */
 export const estimateText: MeasureText = (text) => text.length * 6.6;
 
+/** The fallback for semibold text (collapsed groups): 7.2 px a character. */
+export const estimateBoldText: MeasureText = (text) => text.length * 7.2;
+
 /** The font every node label uses; measuring must use the same. */
 export const NODE_FONT_FAMILY = 'system-ui, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
 export const NODE_FONT_SIZE = 11;
+/** The weight of a collapsed group's label (the view, the PNG and the SVG draw it so). */
+export const GROUP_FONT_WEIGHT = 600;
 export const LINE_HEIGHT = 15;
 const PAD_X = 12;
 const PAD_Y = 6;
@@ -76,16 +81,20 @@ export function boxSize(lines: readonly string[], measure: MeasureText): { w: nu
   };
 }
 
-/** A measure backed by a 2D canvas, with the node font; falls back to the estimate without one. */
-export function canvasMeasure(): MeasureText {
+/**
+ * A measure backed by a 2D canvas, with the node font at a weight (measure what is drawn: a
+ * collapsed group's label is semibold); falls back to the estimate without a canvas.
+ */
+export function canvasMeasure(weight = 400): MeasureText {
+  const fallback = weight > 400 ? estimateBoldText : estimateText;
   if (typeof document === 'undefined') {
-    return estimateText;
+    return fallback;
   }
   const context = document.createElement('canvas').getContext('2d');
   if (!context) {
-    return estimateText;
+    return fallback;
   }
-  context.font = `${NODE_FONT_SIZE}px ${NODE_FONT_FAMILY}`;
+  context.font = `${weight} ${NODE_FONT_SIZE}px ${NODE_FONT_FAMILY}`;
   const cache = new Map<string, number>();
   return (text) => {
     let width = cache.get(text);

@@ -1,7 +1,7 @@
 // The cytoscape stylesheet. Colours and sizes come from each element's data (set by the view
 // model), so a heat map is a data update, not a new stylesheet.
 import type { StylesheetJson } from 'cytoscape';
-import { NODE_FONT_FAMILY, NODE_FONT_SIZE } from '../../graph/labels';
+import { GROUP_FONT_WEIGHT, NODE_FONT_FAMILY, NODE_FONT_SIZE } from '../../graph/labels';
 
 /** The stylesheet of the graph view. */
 export const GRAPH_STYLE: StylesheetJson = [
@@ -63,7 +63,7 @@ export const GRAPH_STYLE: StylesheetJson = [
       height: 'data(h)',
       'border-width': 3,
       'border-style': 'double',
-      'font-weight': 600,
+      'font-weight': GROUP_FONT_WEIGHT,
       'z-index': 10,
       'corner-radius': '8px',
     },

@@ -2,6 +2,7 @@
 // so the component reads as state and markup.
 import cytoscape, { type Core, type EventObject, type NodeSingular } from 'cytoscape';
 import { GRAPH_STYLE } from './cyStyle';
+import type { Rect } from './freeArea';
 
 /** What the graph view does with pointer events on nodes. */
 export interface GraphCallbacks {
@@ -57,16 +58,49 @@ export function createCy(container: HTMLElement, callbacks: GraphCallbacks): Cor
 }
 
 /**
- * Fits the graph's width into the view (at most 100 %) and shows its top: a tall graph stays
- * readable. Uses the layout's own extent: asking cytoscape for the bounding box of everything
- * just added would measure every label and route at once (0.7 s for ResNeXt-101).
+ * Fits the graph's width into the free area of the view (at most 100 %), centred in it, and shows
+ * its top: a tall graph stays readable and starts clear of the overlays. Uses the layout's own
+ * extent: asking cytoscape for the bounding box of everything just added would measure every
+ * label and route at once (0.7 s for ResNeXt-101).
  */
-export function showTop(cy: Core, layout: { width: number; height: number }): void {
+export function showTop(cy: Core, layout: { width: number; height: number }, free: Rect): void {
   if (layout.width <= 0) {
     return;
   }
-  const zoom = Math.min(1, Math.max(cy.minZoom(), (cy.width() - 40) / layout.width));
-  cy.viewport({ zoom, pan: { x: (cy.width() - layout.width * zoom) / 2, y: 20 } });
+  const width = free.right - free.left;
+  const zoom = Math.min(1, Math.max(cy.minZoom(), (width - 40) / layout.width));
+  cy.viewport({
+    zoom,
+    pan: { x: free.left + (width - layout.width * zoom) / 2, y: free.top + 20 },
+  });
+}
+
+/** The viewport that shows the whole graph, padded, centred in the free area of the view. */
+export function fitViewport(
+  cy: Core,
+  layout: { width: number; height: number },
+  free: Rect,
+  padding = 24,
+): { zoom: number; pan: { x: number; y: number } } | null {
+  if (layout.width <= 0 || layout.height <= 0) {
+    return null;
+  }
+  const width = free.right - free.left;
+  const height = free.bottom - free.top;
+  const zoom = Math.min(
+    cy.maxZoom(),
+    Math.max(
+      cy.minZoom(),
+      Math.min((width - 2 * padding) / layout.width, (height - 2 * padding) / layout.height),
+    ),
+  );
+  return {
+    zoom,
+    pan: {
+      x: free.left + (width - layout.width * zoom) / 2,
+      y: free.top + (height - layout.height * zoom) / 2,
+    },
+  };
 }
 
 /** Centres the view on a node, zooming in to read it if the view is zoomed far out. */

@@ -62,7 +62,7 @@ describe('fitted viewport', () => {
 
   it('centres the graph in the free area, padded, limited by the tighter side', () => {
     const free = { left: 240, top: 0, right: 900, bottom: 500 };
-    const viewport = fitViewport(cy, { width: 300, height: 904 }, free, 24);
+    const viewport = fitViewport(cy, { x: 0, y: 0, w: 300, h: 904 }, free, 24);
     expect(viewport?.zoom).toBeCloseTo(0.5);
     // 300 × 0.5 = 150 wide, centred in 240…900; 452 tall, centred in 0…500.
     expect(viewport?.pan.x).toBeCloseTo(240 + (660 - 150) / 2);
@@ -70,7 +70,7 @@ describe('fitted viewport', () => {
   });
 
   it('does nothing for an empty graph', () => {
-    expect(fitViewport(cy, { width: 0, height: 0 }, rect(0, 0, 100, 100))).toBeNull();
+    expect(fitViewport(cy, { x: 0, y: 0, w: 0, h: 0 }, rect(0, 0, 100, 100))).toBeNull();
   });
 });
 

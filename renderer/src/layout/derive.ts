@@ -145,3 +145,26 @@ export function boundsOf(boxes: Iterable<Box>): Box {
   }
   return x0 === Infinity ? { x: 0, y: 0, w: 0, h: 0 } : { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
+
+/**
+ * `deriveLayout` remembering its last answer: the same full layout, collapse state and collapsed
+ * sizes give the same Layout object, so a heat update that changes no box moves nothing and
+ * lets the view skip positions, routes and anchoring.
+ */
+export function derivedLayoutCache(): typeof deriveLayout {
+  let last: { full: Layout; hierarchy: Hierarchy; key: string; layout: Layout } | null = null;
+  return (full, hierarchy, collapsed, collapsedSize) => {
+    const key = outermostCollapsed(hierarchy, collapsed)
+      .map((id) => {
+        const size = collapsedSize(id);
+        return `${id}:${size.w}x${size.h}`;
+      })
+      .join('|');
+    if (last && last.full === full && last.hierarchy === hierarchy && last.key === key) {
+      return last.layout;
+    }
+    const layout = deriveLayout(full, hierarchy, collapsed, collapsedSize);
+    last = { full, hierarchy, key, layout };
+    return layout;
+  };
+}

@@ -2,7 +2,7 @@
 // what changed; positions come from the derived layout as a preset.
 import type { Core, ElementDefinition, SingularElementReturnValue } from 'cytoscape';
 import type { GraphViewModel, ViewNode } from '../../graph/viewModel';
-import type { Point } from '../../layout/types';
+import type { Layout, Point } from '../../layout/types';
 
 function nodeData(node: ViewNode): Record<string, unknown> {
   return {
@@ -68,6 +68,11 @@ export function routeSegments(
   return { weights: weights.join(' '), distances: distances.join(' ') };
 }
 
+const segmentCache = new WeakMap<
+  Layout,
+  Map<string, { weights: string; distances: string } | undefined>
+>();
+
 /**
  * Every element of a view model, for a first `cy.add`. Expanded groups are plain nodes drawn
  * behind their layers at the box the layout gave them, not cytoscape compounds: compound parents
@@ -86,9 +91,22 @@ export function toElements(model: GraphViewModel): ElementDefinition[] {
     position: centre(node),
   }));
   const centres = new Map(model.nodes.map((node) => [node.id, centre(node)]));
+  // Routes depend on the layout alone: a heat update with the same layout reuses them.
+  let routes = segmentCache.get(model.layout);
+  if (!routes) {
+    routes = new Map();
+    segmentCache.set(model.layout, routes);
+  }
+  const known = routes;
   const edges: ElementDefinition[] = model.edges.map((edge) => {
-    const segments =
-      edge.points && routeSegments(edge.points, centres.get(edge.source), centres.get(edge.target));
+    if (!known.has(edge.id)) {
+      known.set(
+        edge.id,
+        edge.points &&
+          routeSegments(edge.points, centres.get(edge.source), centres.get(edge.target)),
+      );
+    }
+    const segments = known.get(edge.id);
     return {
       group: 'edges',
       data: { id: edge.id, source: edge.source, target: edge.target, ...segments },

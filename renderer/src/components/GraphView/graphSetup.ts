@@ -75,14 +75,14 @@ export function showTop(cy: Core, layout: { width: number; height: number }, fre
   });
 }
 
-/** The viewport that shows the whole graph, padded, centred in the free area of the view. */
+/** The viewport that shows a box of the graph, padded, centred in the free area of the view. */
 export function fitViewport(
   cy: Core,
-  layout: { width: number; height: number },
+  bounds: { x: number; y: number; w: number; h: number },
   free: Rect,
   padding = 24,
 ): { zoom: number; pan: { x: number; y: number } } | null {
-  if (layout.width <= 0 || layout.height <= 0) {
+  if (bounds.w <= 0 || bounds.h <= 0) {
     return null;
   }
   const width = free.right - free.left;
@@ -91,16 +91,28 @@ export function fitViewport(
     cy.maxZoom(),
     Math.max(
       cy.minZoom(),
-      Math.min((width - 2 * padding) / layout.width, (height - 2 * padding) / layout.height),
+      Math.min((width - 2 * padding) / bounds.w, (height - 2 * padding) / bounds.h),
     ),
   );
   return {
     zoom,
     pan: {
-      x: free.left + (width - layout.width * zoom) / 2,
-      y: free.top + (height - layout.height * zoom) / 2,
+      x: free.left + (width - bounds.w * zoom) / 2 - bounds.x * zoom,
+      y: free.top + (height - bounds.h * zoom) / 2 - bounds.y * zoom,
     },
   };
+}
+
+/** Selects the node `id` (or nothing) in cytoscape, touching nothing that is already so. */
+export function syncSelection(cy: Core, id: string | null): void {
+  const selected = cy.$(':selected');
+  if (selected.length === (id ? 1 : 0) && (!id || selected[0].id() === id)) {
+    return;
+  }
+  selected.unselect();
+  if (id) {
+    cy.getElementById(id).select();
+  }
 }
 
 /** Centres the view on a node, zooming in to read it if the view is zoomed far out. */

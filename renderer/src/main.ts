@@ -2,11 +2,11 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { getApi } from './api';
-import { warmUpLayout } from './layout/layoutClient';
+import { startLayoutWorker } from './layout/layoutClient';
 import './app.css';
 
-// The layout worker starts and compiles ELK while the engine builds and describes the model.
-warmUpLayout();
+// The layout worker starts and compiles ELK while the app connects to the engine.
+startLayoutWorker();
 
 const target = document.getElementById('app');
 if (!target) {

@@ -1,5 +1,6 @@
 // Where the graph view puts the graph: the free area beside the floating overlays, the first
-// view and the fitted view inside it; and the label measure of collapsed groups.
+// view and the fitted view inside it; the label measure of collapsed groups; and the graph
+// predicted from a config, laid out while the engine builds the model.
 import { describe, expect, it } from 'vitest';
 import { freeArea, type Rect } from '../../renderer/src/components/GraphView/freeArea';
 import { fitViewport } from '../../renderer/src/components/GraphView/graphSetup';
@@ -10,6 +11,9 @@ import {
   GROUP_FONT_WEIGHT,
 } from '../../renderer/src/graph/labels';
 import type { Core } from 'cytoscape';
+import { DEFAULT_CONFIG } from '../../shared/modelConfig';
+import { predictGraph } from '../../shared/predictGraph';
+import { layoutKey } from '../../renderer/src/layout/prefetch';
 
 const rect = (left: number, top: number, w: number, h: number): Rect => ({
   left,
@@ -80,5 +84,48 @@ describe('label measures', () => {
     expect(GROUP_FONT_WEIGHT).toBeGreaterThan(400);
     expect(canvasMeasure(GROUP_FONT_WEIGHT)(label)).toBe(estimateBoldText(label));
     expect(estimateBoldText(label)).toBeGreaterThan(estimateText(label));
+  });
+});
+
+describe('the graph predicted from a config (laid out while the engine builds it)', () => {
+  it('has the seed model’s layers and parameters, in Keras’s order', () => {
+    const graph = predictGraph({ ...DEFAULT_CONFIG });
+    expect(graph.totals).toMatchObject({
+      layers: 345,
+      params: 44_384_488,
+      trainableParams: 44_246_632,
+      nonTrainableParams: 137_856,
+    });
+    expect(graph.layers.map((layer) => layer.id)).toEqual(graph.layers.map((_, index) => index));
+    // A projection block: the shortcut's conv follows the main branch's last conv, before its BN.
+    const names = graph.layers.map((layer) => layer.name);
+    expect(names.slice(11, 15)).toEqual([
+      'conv2d_3',
+      'conv2d_4',
+      'batch_normalization_3',
+      'batch_normalization_4',
+    ]);
+    expect(predictGraph({ ...DEFAULT_CONFIG, depth: 50 }).layers).toHaveLength(175);
+  });
+
+  it('shares its layout key with an equal graph, not with one wired differently', () => {
+    const graph = predictGraph({ ...DEFAULT_CONFIG, depth: 50 });
+    expect(layoutKey(predictGraph({ ...DEFAULT_CONFIG, depth: 50 }))).toBe(layoutKey(graph));
+    const rewired = {
+      ...graph,
+      layers: graph.layers.map((layer) =>
+        layer.name === 'add' ? { ...layer, inbound: [...layer.inbound].reverse() } : layer,
+      ),
+    };
+    expect(layoutKey(rewired)).not.toBe(layoutKey(graph));
+    const moved = {
+      ...graph,
+      layers: graph.layers.map((layer) =>
+        layer.name === 'add'
+          ? { ...layer, path: { ...layer.path, branch: 'main' as const } }
+          : layer,
+      ),
+    };
+    expect(layoutKey(moved)).not.toBe(layoutKey(graph));
   });
 });

@@ -6,7 +6,7 @@ import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
 import type { ModelGraph } from '../../../shared/modelGraph';
 import { InspectorError } from '../../../shared/errors';
 import type { Hierarchy } from '../graph/hierarchy';
-import { buildElkGraph, readElkLayout, rootOptions } from './elkGraph';
+import { buildElkGraph, readElkLayout } from './elkGraph';
 import { loadLayout, saveLayout, sizesKey } from './layoutStore';
 import type { Direction, Layout } from './types';
 
@@ -42,45 +42,12 @@ function engine(): { elk: ElkInstance; failure: Promise<never> } {
 }
 
 /**
- * Starts the layout worker and lays out a small graph shaped like ResNeXt (a stage of blocks with
- * skip connections, compound parents, orthogonal routes), so ELK's code is compiled by the time
- * the engine has described the model. The first real layout then runs warm (0.3 s, not 1 s).
+ * Starts the layout worker, so its script loads and compiles while the app connects. The first
+ * layout it runs is the graph predicted for the config being loaded (prefetch.ts), which also
+ * warms ELK's code: a separate warm-up layout would only make that one wait.
  */
-export function warmUpLayout(): void {
-  const { elk: instance } = engine();
-  const blocks = [1, 2, 3].map((block) => ({
-    id: `b${block}`,
-    layoutOptions: { 'elk.padding': '[top=30,left=14,bottom=14,right=14]' },
-    children: Array.from({ length: 10 }, (_, i) => ({
-      id: `b${block}n${i}`,
-      width: 300,
-      height: 42,
-    })),
-  }));
-  const edges = blocks.flatMap((block, index) => {
-    const ids = block.children.map((child) => child.id);
-    const chain = ids
-      .slice(1, 9)
-      .map((id, i) => ({ id: `${id}e`, sources: [ids[i]], targets: [id] }));
-    const skip = { id: `${block.id}s`, sources: [ids[0]], targets: [ids[9]] };
-    const next = blocks[index + 1];
-    const link = next ? [{ id: `${block.id}l`, sources: [ids[9]], targets: [`${next.id}n0`] }] : [];
-    return [...chain, skip, { id: `${block.id}m`, sources: [ids[8]], targets: [ids[9]] }, ...link];
-  });
-  void instance
-    .layout({
-      id: 'warm',
-      layoutOptions: rootOptions('DOWN'),
-      children: [
-        {
-          id: 'stage',
-          layoutOptions: { 'elk.padding': '[top=30,left=14,bottom=14,right=14]' },
-          children: blocks,
-        },
-      ],
-      edges,
-    })
-    .catch(() => {});
+export function startLayoutWorker(): void {
+  engine();
 }
 
 const cache = new Map<string, Promise<Layout>>();

@@ -13,6 +13,7 @@ import { buildHierarchy, stageIds, type Hierarchy } from '../graph/hierarchy';
 import { compileQuery, searchLayers } from '../graph/search';
 import type { Heat } from '../graph/viewModel';
 import { setOf, toggled, without } from '../lib/sets';
+import { prefetchLayout } from '../layout/prefetch';
 import type { TableColumn } from '../components/SummaryTable/columns';
 
 /** Where a selection came from, so a view does not echo its own click back at itself. */
@@ -61,6 +62,8 @@ export class InspectorState {
     this.config = checked.config;
     this.configIssues = [];
     this.status = 'loading';
+    // ELK lays out the expected graph while the engine builds the model.
+    prefetchLayout(checked.config);
     this.error = null;
     try {
       const graph = await this.api.describe(checked.config);

@@ -51,8 +51,16 @@ type Pending = { resolve(value: unknown): void; reject(error: unknown): void };
 export async function connectWireClient(options: WireClientOptions): Promise<WireClient> {
   const pending = new Map<number, Pending>();
   const listeners = new Set<(events: ProfileEvent[]) => void>();
+  /** Runs this client started whose last event has not come yet. */
+  const openRuns = new Set<string>();
   let nextId = 1;
   let current: Promise<SocketLike> | undefined;
+
+  const deliver = (events: ProfileEvent[]): void => {
+    for (const listener of listeners) {
+      listener(events);
+    }
+  };
 
   const onMessage = (data: unknown): void => {
     let message: WireServerMessage;
@@ -70,9 +78,12 @@ export async function connectWireClient(options: WireClientOptions): Promise<Wir
         waiting?.reject(error);
       }
     } else if (message.type === 'events' && Array.isArray(message.events)) {
-      for (const listener of listeners) {
-        listener(message.events);
+      for (const event of message.events) {
+        if (event.type === 'run-finished' || event.type === 'error') {
+          openRuns.delete(event.runId);
+        }
       }
+      deliver(message.events);
     } else if (message.type === 'error') {
       console.warn(`Inspector server: ${message.error?.message}`);
     }
@@ -97,6 +108,16 @@ export async function connectWireClient(options: WireClientOptions): Promise<Wir
           waiting.reject(new InspectorError('INTERNAL', LOST));
         }
         pending.clear();
+        // The server cancels the runs of a closed connection: their last event will never come.
+        const ended: ProfileEvent[] = [...openRuns].map((runId) => ({
+          type: 'error',
+          runId,
+          error: { code: 'INTERNAL', message: LOST },
+        }));
+        openRuns.clear();
+        if (ended.length > 0) {
+          deliver(ended);
+        }
       });
     });
 
@@ -125,7 +146,13 @@ export async function connectWireClient(options: WireClientOptions): Promise<Wir
   const api: InspectorApi = {
     backends: () => call('backends', []) as ReturnType<InspectorApi['backends']>,
     describe: (config) => call('describe', [config]) as ReturnType<InspectorApi['describe']>,
-    profile: (request) => call('profile', [request]) as ReturnType<InspectorApi['profile']>,
+    profile: async (request) => {
+      const started = (await call('profile', [request])) as Awaited<
+        ReturnType<InspectorApi['profile']>
+      >;
+      openRuns.add(started.runId);
+      return started;
+    },
     cancel: (runId) => call('cancel', [runId]) as ReturnType<InspectorApi['cancel']>,
     activations: (runId, layerId, activationOptions) =>
       call('activations', [runId, layerId, activationOptions]) as ReturnType<

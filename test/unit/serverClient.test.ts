@@ -84,6 +84,48 @@ describe('WebSocket client and server', () => {
     other.close();
   });
 
+  it('ends a run in flight with an error event when the connection drops', async () => {
+    const client = await connect();
+    const seen: ProfileEvent[] = [];
+    const ended = new Promise<void>((resolve) =>
+      client.api.onProfileEvents((events) => {
+        seen.push(...events);
+        if (events.some((event) => event.type === 'run-finished' || event.type === 'error')) {
+          resolve();
+        }
+      }),
+    );
+    const started = new Promise<void>((resolve) =>
+      client.api.onProfileEvents((events) => {
+        if (events.some((event) => event.type === 'run-started')) {
+          resolve();
+        }
+      }),
+    );
+    const { runId } = await client.api.profile({
+      ...DEFAULT_PROFILE,
+      config: SMALL,
+      warmup: 0,
+      runs: 1000,
+      mode: 'per-layer',
+    });
+    await started;
+    await server.close();
+    await ended;
+    expect(seen.at(-1)).toEqual({
+      type: 'error',
+      runId,
+      error: {
+        code: 'INTERNAL',
+        message:
+          'Lost the connection to the inspector server: check that `npm run serve` is still running, then reload the page.',
+      },
+    });
+    await engine.cancel(runId); // closing the server leaves the engine running
+    server = await start();
+    client.close();
+  });
+
   it('fails a call in flight when the server goes away, and later calls with how to recover', async () => {
     const client = await connect();
     const inFlight = client.api.describe({ ...SMALL, depth: 152, inputSize: 224 });

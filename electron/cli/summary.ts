@@ -4,6 +4,7 @@ import { CONFIG_FIELDS, validateConfig, type ModelConfig } from '../../shared/mo
 import { formatSummary, SUMMARY_FORMATS, type SummaryFormat } from '../../shared/summaryFormat';
 import { useBackend } from '../engine/backends';
 import { describeModel } from '../engine/describe';
+import { checkMemory, defaultBudget } from '../engine/memoryGuard';
 import { buildResNeXt } from '../engine/resnext';
 import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
 import type { CliCommand } from './command';
@@ -78,6 +79,8 @@ export const command: CliCommand = {
     }
     const config = configFromFlags(flags);
     const format = (flags.format ?? 'text') as SummaryFormat;
+    // Building allocates every weight: refuse what would not fit, as the engine's describe does.
+    checkMemory(config, 1, defaultBudget('auto'));
     await useBackend('auto');
     const model = buildResNeXt(config);
     try {

@@ -110,6 +110,15 @@ describe('cli summary', () => {
     expect(rows[0]).toMatch(/^id,name,class,output_shape,params,/);
     expect(rows).toHaveLength(EXPECTED.layers + 1);
   });
+
+  it('refuses a model too large for memory at once, as the engine does, instead of building it', () => {
+    const { code, stdout, stderr } = cli('summary', '--cardinality', '1', '--width', '20000');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /^error: Batch 1 at 224×224 needs about [\d.]+ TB \(weights [\d.]+ TB, activations [\d.]+ [MGT]B\), above the memory budget of [\d.]+ [KMGT]?B; lower the batch or the input size, or raise the budget\.\n$/,
+    );
+  });
 });
 
 describe('cli backends', () => {

@@ -203,15 +203,26 @@ export const command: CliCommand = {
       io.err('Building the model…\n');
       const graph = await client.describe(request.config);
       const result = await runOnce(client, request, io);
+      let traceError: string | undefined;
       if (typeof flags.trace === 'string') {
-        writeFileSync(flags.trace, JSON.stringify(profileTrace(result, graph)));
-        io.err(`Trace written to ${flags.trace}\n`);
+        try {
+          writeFileSync(flags.trace, JSON.stringify(profileTrace(result, graph)));
+          io.err(`Trace written to ${flags.trace}\n`);
+        } catch (error) {
+          // A bad trace path must not throw away the run: the result is still printed.
+          const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          traceError = `could not write the trace to ${flags.trace} (${reason}); the result is on stdout.`;
+        }
       }
       io.out(
         flags.format === 'json'
           ? jsonOutput(result, graph)
           : profileReport(result, graph, { backends, requested: request.backend }),
       );
+      if (traceError !== undefined) {
+        io.err(`error: ${traceError}\n`);
+        return 1;
+      }
       return 0;
     } finally {
       await client.dispose();

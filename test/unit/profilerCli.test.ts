@@ -62,6 +62,36 @@ describe('profile command', () => {
     );
   });
 
+  it('still prints the result when the trace cannot be written, and says why', async () => {
+    const io = captured();
+    const trace = path.join(folder, 'no-such-folder', 'run.trace.json');
+    const code = await command.run(
+      [
+        ...TINY,
+        '--runs',
+        '1',
+        '--warmup',
+        '0',
+        '--mode',
+        'whole',
+        '--format',
+        'json',
+        '--trace',
+        trace,
+      ],
+      io,
+    );
+    expect(code).toBe(1);
+    expect(JSON.parse(io.stdout())).toMatchObject({ mode: 'whole', batch: 1 });
+    expect(
+      io
+        .stderr()
+        .endsWith(
+          `\nerror: could not write the trace to ${trace} (ENOENT); the result is on stdout.\n`,
+        ),
+    ).toBe(true);
+  });
+
   it('reads flags into a request and refuses bad ones with one clear line', () => {
     const request = requestFromFlags({
       depth: 50,

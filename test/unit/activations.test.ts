@@ -102,6 +102,23 @@ describe('input data', () => {
       'notes.txt is neither a PNG nor a JPEG image; choose a .png or .jpg file.',
     );
   });
+
+  it('refuses a PNG whose header asks for more than 100 megapixels before decoding it', () => {
+    // A PNG of zeros compresses ~1000:1: a few MB of base64 could make the worker allocate GBs.
+    const ihdr = Buffer.alloc(25);
+    ihdr.writeUInt32BE(13, 0);
+    ihdr.write('IHDR', 4, 'latin1');
+    ihdr.writeUInt32BE(20_000, 8);
+    ihdr.writeUInt32BE(10_000, 12);
+    ihdr.set([8, 6, 0, 0, 0], 16);
+    const bytes = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      ihdr,
+    ]);
+    expect(() => decodeImage(bytes, 'huge.png')).toThrow(
+      'huge.png is 20000×10000 pixels, above 100 megapixels; choose a smaller image.',
+    );
+  });
 });
 
 describe('statistics of every layer of a tiny ResNeXt', () => {

@@ -2,11 +2,14 @@
 // `npm test`: the unit tests (Vitest), then the end-to-end tests (Playwright in the system
 // Chromium), then one closing line `N passed, N failed, N skipped` over both.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 mkdirSync('.cache', { recursive: true });
 const unitReport = '.cache/vitest-report.json';
 const e2eReport = '.cache/playwright-report.json';
+// A runner that dies before writing its report must not leave an earlier run's counts behind.
+rmSync(unitReport, { force: true });
+rmSync(e2eReport, { force: true });
 const run = (command, args, env = {}) =>
   spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
 

@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TOKEN_PARAM } from '../../shared/wire';
+import { isLoopback } from './args';
 
 /** The policy one server enforces. */
 export interface AuthPolicy {
@@ -20,7 +21,6 @@ export interface AuthPolicy {
 export type AuthVerdict =
   { ok: true; tokenFromQuery: boolean } | { ok: false; status: 401 | 403; message: string };
 
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;
 
 /** A fresh random token (32 bytes, hex), or the one in INSPECTOR_TOKEN when tests fix it. */
@@ -67,7 +67,9 @@ function hostName(host: string): string {
 /** Checks Host, Origin and token, in that order; the first failure decides the status. */
 export function checkRequest(request: IncomingMessage, policy: AuthPolicy): AuthVerdict {
   const host = request.headers.host ?? '';
-  if (!policy.allowRemote && !LOOPBACK_NAMES.has(hostName(host).toLowerCase())) {
+  // The same rule as `serve --host`: every address it binds without --allow-remote is reachable.
+  const name = hostName(host).toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (!policy.allowRemote && !isLoopback(name)) {
     return {
       ok: false,
       status: 403,

@@ -150,6 +150,16 @@ describe('Origin and Host', () => {
     expect((await send(`/?token=${TOKEN}`, { Host: `localhost:9999` })).status).toBe(200); // an SSH tunnel's port
   });
 
+  it('accepts every loopback Host that `serve --host` accepts without --allow-remote', async () => {
+    // `--host 127.0.0.2` needs no --allow-remote (args.ts), so its printed URL must work.
+    for (const host of ['127.0.0.2', '127.1.2.3', 'LOCALHOST', '[::1]']) {
+      expect((await send(`/?token=${TOKEN}`, { Host: `${host}:${PORT}` })).status).toBe(200);
+    }
+    expect(
+      (await send(`/?token=${TOKEN}`, { Host: `127.0.0.1.evil.example:${PORT}` })).status,
+    ).toBe(403);
+  });
+
   it('refuses WebSocket upgrades without the token (401) or from a foreign origin (403)', async () => {
     expect(await openSocket(`ws://127.0.0.1:${PORT}/ws`)).toBe(401);
     expect(await openSocket(`ws://127.0.0.1:${PORT}/ws?token=wrong`)).toBe(401);

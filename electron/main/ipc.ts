@@ -72,3 +72,37 @@ export function forwardProfileEvents(
 ): () => void {
   return engine.onProfileEvents((events) => send(IPC_PROFILE_EVENTS, events));
 }
+
+/**
+ * The runs the window started whose last event has not come. A window that closes (the app stays
+ * open on macOS) or whose renderer dies mid-run cancels them, rather than leaving the engine busy
+ * with runs nobody watches and the next window's calls queued behind them.
+ */
+export function windowRuns(engine: Pick<EngineService, 'cancel' | 'onProfileEvents'>): {
+  /** Wraps the profile handler so that the runs it starts are remembered. */
+  track(profile: ApiHandlers['profile']): ApiHandlers['profile'];
+  /** Cancels every remembered run. */
+  cancelAll(): void;
+} {
+  const open = new Set<string>();
+  engine.onProfileEvents((events) => {
+    for (const event of events) {
+      if (event.type === 'run-finished' || event.type === 'error') {
+        open.delete(event.runId);
+      }
+    }
+  });
+  return {
+    track: (profile) => async (request) => {
+      const started = await profile(request);
+      open.add(started.runId);
+      return started;
+    },
+    cancelAll: () => {
+      for (const runId of open) {
+        engine.cancel(runId).catch(() => undefined);
+      }
+      open.clear();
+    },
+  };
+}

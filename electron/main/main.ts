@@ -11,7 +11,7 @@ import type { MenuCommand } from '../../shared/api';
 import { IPC_MENU } from '../../shared/wire';
 import { EngineClient } from '../engine/client';
 import { mainHandlers } from './handlers';
-import { forwardProfileEvents, registerApiHandlers } from './ipc';
+import { forwardProfileEvents, registerApiHandlers, windowRuns } from './ipc';
 import { menuTemplate } from './menu';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appResponse } from './protocol';
 import { APP_URL, createWindow, denyPermissions, guardContents } from './window';
@@ -24,6 +24,8 @@ app.enableSandbox();
 app.on('web-contents-created', (_event, contents) => guardContents(contents));
 
 let window: BrowserWindow | undefined;
+/** Cancels the runs of a window that has gone; set once the engine exists. */
+let cancelWindowRuns = (): void => undefined;
 
 function send(channel: string, payload: unknown): void {
   if (window && !window.isDestroyed()) {
@@ -36,7 +38,9 @@ function openWindow(): BrowserWindow {
   created.once('ready-to-show', () => created.show());
   created.on('closed', () => {
     window = undefined;
+    cancelWindowRuns();
   });
+  created.webContents.on('render-process-gone', () => cancelWindowRuns());
   void created.loadURL(APP_URL);
   return created;
 }
@@ -49,24 +53,24 @@ async function start(): Promise<void> {
     workerUrl: pathToFileURL(path.join(BUNDLE_DIR, 'engineWorker.cjs')),
     execArgv: [],
   });
-  registerApiHandlers(
-    ipcMain,
-    mainHandlers({
-      engine,
-      showSaveDialog: (options) =>
-        window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options),
-      writeFile: (file, data) => writeFile(file, data),
-      app: {
-        name: app.getName(),
-        version: app.getVersion(),
-        versions: {
-          node: process.versions.node,
-          electron: process.versions.electron,
-          chrome: process.versions.chrome,
-        },
+  const runs = windowRuns(engine);
+  cancelWindowRuns = runs.cancelAll;
+  const handlers = mainHandlers({
+    engine,
+    showSaveDialog: (options) =>
+      window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options),
+    writeFile: (file, data) => writeFile(file, data),
+    app: {
+      name: app.getName(),
+      version: app.getVersion(),
+      versions: {
+        node: process.versions.node,
+        electron: process.versions.electron,
+        chrome: process.versions.chrome,
       },
-    }),
-  );
+    },
+  });
+  registerApiHandlers(ipcMain, { ...handlers, profile: runs.track(handlers.profile) });
   forwardProfileEvents(engine, send);
   const sendCommand = (command: MenuCommand): void => send(IPC_MENU, command);
   Menu.setApplicationMenu(

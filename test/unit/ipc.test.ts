@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { IpcMainInvokeEvent, MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import { mainHandlers } from '../../electron/main/handlers';
-import { isAppSender, registerApiHandlers } from '../../electron/main/ipc';
+import { isAppSender, registerApiHandlers, windowRuns } from '../../electron/main/ipc';
 import { menuTemplate } from '../../electron/main/menu';
 import { appResponse } from '../../electron/main/protocol';
 import { createWindow, denyPermissions, guardContents } from '../../electron/main/window';
@@ -16,6 +16,7 @@ import { createPreloadApi } from '../../electron/preload/api';
 import { API_CALLS, MENU_COMMANDS, type MenuCommand } from '../../shared/api';
 import type { ApiHandlers } from '../../shared/apiSchemas';
 import { DEFAULT_CONFIG } from '../../shared/modelConfig';
+import type { ProfileEvent } from '../../shared/profile';
 import { IPC_MENU, ipcChannel, type EngineService } from '../../shared/wire';
 import { appEvent, FakeIpcMain, fakeIpcRenderer } from './contractTransports';
 
@@ -90,6 +91,39 @@ describe('registerApiHandlers', () => {
       ok: true,
     });
     expect(reached).toEqual([['describe', DEFAULT_CONFIG]]);
+  });
+});
+
+describe('runs of the window', () => {
+  it('cancels the runs a window started and that have not ended, when it goes', async () => {
+    let emit: (events: ProfileEvent[]) => void = () => undefined;
+    const cancelled: string[] = [];
+    const engine = {
+      onProfileEvents: (listener: (events: ProfileEvent[]) => void) => {
+        emit = listener;
+        return () => undefined;
+      },
+      cancel: async (runId: string) => void cancelled.push(runId),
+    };
+    let next = 0;
+    const runs = windowRuns(engine);
+    const profile = runs.track(async () => ({ runId: `run-${(next += 1)}` }));
+    const request = {} as Parameters<ApiHandlers['profile']>[0];
+    await profile(request);
+    await profile(request);
+    await profile(request);
+    emit([
+      {
+        type: 'error',
+        runId: 'run-2',
+        error: { code: 'CANCELLED', message: 'The profile run was cancelled.' },
+      },
+    ]);
+    emit([{ type: 'run-finished', runId: 'run-3' } as ProfileEvent]);
+    runs.cancelAll();
+    expect(cancelled).toEqual(['run-1']);
+    runs.cancelAll();
+    expect(cancelled).toEqual(['run-1']);
   });
 });
 

@@ -140,9 +140,15 @@ async function wholePasses(
   };
   try {
     for (let pass = -2; pass < runs; pass += 1) {
-      await settle();
-      const ours = (await runtime.runWhole(handle, input)).totalMs;
-      const bareMs = await timeBare(bare);
+      const timeOurs = async (): Promise<number> => {
+        await settle();
+        return (await runtime.runWhole(handle, input)).totalMs;
+      };
+      // Alternate which goes first, so that neither gains from the order.
+      const oursFirst = pass % 2 === 0;
+      const first = oursFirst ? await timeOurs() : await timeBare(bare);
+      const second = oursFirst ? await timeBare(bare) : await timeOurs();
+      const [ours, bareMs] = oursFirst ? [first, second] : [second, first];
       const oneThreadMs = await timeBare(bareOneThread);
       if (pass >= 0) {
         result.oursMs.push(ours);

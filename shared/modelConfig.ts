@@ -2,6 +2,7 @@
  * The configuration of a ResNeXt model and its validation. Pure: used by the engine before it
  * builds anything, and by the renderer to show the same messages in place.
  */
+import { InspectorError } from './errors';
 
 /** Network depths the builder knows, each with its blocks per stage. */
 export const BLOCKS_BY_DEPTH = {
@@ -167,6 +168,21 @@ export function validateConfig(input: unknown): ConfigValidation {
     return { ok: false, issues };
   }
   return { ok: true, config: merged as unknown as ModelConfig };
+}
+
+/**
+ * Checks an untrusted config and returns it complete, or throws InspectorError INVALID_CONFIG
+ * with every issue's message: the one check of the engine, its host and the builder.
+ */
+export function checkedConfig(config: unknown): ModelConfig {
+  const validation = validateConfig(config);
+  if (!validation.ok) {
+    throw new InspectorError(
+      'INVALID_CONFIG',
+      validation.issues.map((issue) => issue.message).join(' '),
+    );
+  }
+  return validation.config;
 }
 
 /** A short name for a config, e.g. `resnext101_32x4d` or `resnet50`, used for model and file names. */

@@ -19,7 +19,7 @@ import type {
   EngineWorkerMessage,
 } from '../../shared/engineProtocol';
 import { InspectorError, toErrorInfo } from '../../shared/errors';
-import { validateConfig, type ModelConfig } from '../../shared/modelConfig';
+import { checkedConfig, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
 import type {
   ActivationMaps,
@@ -43,18 +43,6 @@ export interface EngineClientOptions {
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-}
-
-/** The config, complete, or INVALID_CONFIG with every issue (without loading tfjs here). */
-function checkedConfig(config: unknown): ModelConfig {
-  const validation = validateConfig(config);
-  if (!validation.ok) {
-    throw new InspectorError(
-      'INVALID_CONFIG',
-      validation.issues.map((issue) => issue.message).join(' '),
-    );
-  }
-  return validation.config;
 }
 
 /**

@@ -3,11 +3,10 @@
  * mirror the seed line by line: `conv2dBnRelu` is `Conv2D_BN_ReLU`, `residualBlock` is
  * `residual_block`, `buildResNeXt` is `ResNeXt_101`.
  */
-import { InspectorError } from '../../shared/errors';
 import {
+  checkedConfig,
   configName,
   stageSpecs,
-  validateConfig,
   type ModelConfig,
   type StageSpec,
 } from '../../shared/modelConfig';
@@ -106,18 +105,6 @@ function residualBlock(
   return tf.layers
     .activation({ activation: 'relu', name: names.next('activation') })
     .apply(sum) as SymbolicTensor;
-}
-
-/** Checks a config and returns it complete, or throws INVALID_CONFIG with every issue. */
-export function checkedConfig(config: unknown): ModelConfig {
-  const validation = validateConfig(config);
-  if (!validation.ok) {
-    throw new InspectorError(
-      'INVALID_CONFIG',
-      validation.issues.map((issue) => issue.message).join(' '),
-    );
-  }
-  return validation.config;
 }
 
 function buildStage(x: SymbolicTensor, names: LayerNamer, spec: StageSpec, config: ModelConfig) {

@@ -12,7 +12,7 @@ import type {
   EngineWorkerMessage,
 } from '../../shared/engineProtocol';
 import { InspectorError, toErrorInfo, type ApiErrorInfo, type Result } from '../../shared/errors';
-import { configKey, type ModelConfig } from '../../shared/modelConfig';
+import { checkedConfig, configKey, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
 import type {
   BackendStatus,
@@ -28,7 +28,6 @@ import { describeModel } from './describe';
 import { makeInput } from './inputData';
 import { checkMemory, defaultBudget } from './memoryGuard';
 import { runProfile } from './profiler';
-import { checkedConfig } from './resnext';
 import { TfjsRuntime, type TfjsModel } from './tfjsRuntime';
 import type { LayerOutput, Runtime, RuntimeModel } from './runtime';
 

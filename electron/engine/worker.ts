@@ -137,7 +137,7 @@ export class Engine {
   describe(config: ModelConfig): Promise<ModelGraph> {
     return this.serial(async () => {
       const checked = checkedConfig(config);
-      checkMemory(checked, 1, defaultBudget('auto'));
+      checkMemory(checked, 1, await this.defaultBudgetOn('auto'));
       const cached =
         this.cached?.key.endsWith(configKey(checked)) === true &&
         this.cached.runtime instanceof TfjsRuntime
@@ -217,6 +217,13 @@ export class Engine {
     });
   }
 
+  /** The default memory budget on the backend a choice runs on (auto: the first available). */
+  private async defaultBudgetOn(choice: BackendName | 'auto'): Promise<number> {
+    const backend =
+      choice === 'auto' ? (await listBackends()).find((status) => status.available)?.name : choice;
+    return defaultBudget(backend ?? 'auto');
+  }
+
   /** Frees the cached model. */
   dispose(): void {
     if (this.cached) {
@@ -246,6 +253,10 @@ export class Engine {
       if (this.cancelled.has(runId)) {
         fail(new InspectorError('CANCELLED', 'The profile run was cancelled.'));
         return;
+      }
+      if (request.memoryBudgetBytes === undefined && request.backend === 'auto') {
+        // profile() could not tell which backend auto runs on; on wasm the heap caps the budget.
+        checkMemory(request.config, request.batch, await this.defaultBudgetOn('auto'));
       }
       const cached = await this.ensureModel(request.config, request.backend);
       const { runtime, model } = cached;

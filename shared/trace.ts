@@ -48,7 +48,8 @@ function passSlices(
   startMs: number,
   graph: ModelGraph | undefined,
 ): TraceEvent[] {
-  const tid = pass + 1;
+  // Requests allow 1000 timed passes: the thousandth must not land on the whole passes' track.
+  const tid = pass + 1 < WHOLE_TID ? pass + 1 : pass + 2;
   const events: TraceEvent[] = [threadName(tid, `pass ${pass + 1} (layer by layer)`)];
   let at = startMs;
   times.forEach((ms, layerId) => {

@@ -94,6 +94,23 @@ describe('profileTrace', () => {
     const whole = trace.traceEvents.filter((event) => event.ph === 'X' && event.tid === 1000);
     expect(whole.map((slice) => slice.name)).toEqual(['predict 1', 'predict 2']);
   });
+
+  it('keeps the whole passes on their own track at the most timed passes a request allows (1000)', () => {
+    const times = [0.5, 1.5];
+    const many = profileTrace({
+      ...result,
+      layerMsByPass: Array.from({ length: 1000 }, () => times),
+      wholePassesMs: [2],
+    });
+    const tracks = new Map<number, Set<string>>();
+    for (const event of many.traceEvents.filter((each) => each.ph === 'X')) {
+      tracks.set(event.tid, (tracks.get(event.tid) ?? new Set()).add(event.cat ?? ''));
+    }
+    expect(tracks.size).toBe(1001);
+    expect([...tracks.values()].every((cats) => cats.size === 1)).toBe(true);
+    const names = many.traceEvents.filter((event) => event.name === 'thread_name');
+    expect(new Set(names.map((event) => event.tid)).size).toBe(names.length);
+  });
 });
 
 describe('profileReport', () => {

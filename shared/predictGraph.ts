@@ -5,7 +5,7 @@
 // and the benchmark use it as a fixture (test/unit/rendererFixtures.ts). `blocks` may be any list,
 // so a stage repeated many times gives the benchmark's 3,000+-layer variant.
 import type { LayerInfo, LayerPath, ModelGraph, Shape } from './modelGraph';
-import { BLOCKS_BY_DEPTH, type ModelConfig } from './modelConfig';
+import { BLOCKS_BY_DEPTH, configName, type ModelConfig } from './modelConfig';
 
 interface Builder {
   layers: LayerInfo[];
@@ -83,7 +83,9 @@ function conv(
     groups,
     filters,
     useBias: true,
-    activation: 'linear',
+    // The engine's grouped convolution (GroupedConv2D) has no activation in its config; only a
+    // stock Conv2D (groups 1) reports `linear`.
+    ...(groups === 1 ? { activation: 'linear' } : {}),
   });
 }
 
@@ -221,7 +223,7 @@ export function predictGraph(
   const params = layers.reduce((sum, layer) => sum + layer.params, 0);
   const trainableParams = layers.reduce((sum, layer) => sum + layer.trainableParams, 0);
   return {
-    name: `resnext${config.depth}_${config.cardinality}x${config.width}d`,
+    name: configName(config),
     config,
     layers,
     totals: {

@@ -96,6 +96,21 @@ export interface ModelGraph {
   totals: ModelTotals;
 }
 
+/** The totals of a list of layers: counts, parameters (trainable and not) and MACs. */
+export function graphTotals(layers: readonly LayerInfo[]): ModelTotals {
+  const sum = (pick: (layer: LayerInfo) => number): number =>
+    layers.reduce((total, layer) => total + pick(layer), 0);
+  const params = sum((layer) => layer.params);
+  const trainableParams = sum((layer) => layer.trainableParams);
+  return {
+    layers: layers.length,
+    params,
+    trainableParams,
+    nonTrainableParams: params - trainableParams,
+    macs: sum((layer) => layer.macs),
+  };
+}
+
 /** The label of a layer's hierarchy path, e.g. `stage 3 › block 7 › shortcut`. */
 export function pathLabel(path: LayerPath): string {
   if (path.section !== 'stage') {

@@ -4,7 +4,13 @@
 // count, edge and hierarchy path, so the layout is used only if the described graph is the same. Tests
 // and the benchmark use it as a fixture (test/unit/rendererFixtures.ts). `blocks` may be any list,
 // so a stage repeated many times gives the benchmark's 3,000+-layer variant.
-import type { LayerInfo, LayerPath, ModelGraph, Shape } from './modelGraph';
+import {
+  graphTotals,
+  type LayerInfo,
+  type LayerPath,
+  type ModelGraph,
+  type Shape,
+} from './modelGraph';
 import { BLOCKS_BY_DEPTH, configName, type ModelConfig } from './modelConfig';
 
 interface Builder {
@@ -220,18 +226,5 @@ export function predictGraph(
     activation: 'softmax',
   });
   const layers = inKerasOrder(builder.layers);
-  const params = layers.reduce((sum, layer) => sum + layer.params, 0);
-  const trainableParams = layers.reduce((sum, layer) => sum + layer.trainableParams, 0);
-  return {
-    name: configName(config),
-    config,
-    layers,
-    totals: {
-      layers: layers.length,
-      params,
-      trainableParams,
-      nonTrainableParams: params - trainableParams,
-      macs: layers.reduce((sum, layer) => sum + layer.macs, 0),
-    },
-  };
+  return { name: configName(config), config, layers, totals: graphTotals(layers) };
 }

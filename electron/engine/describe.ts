@@ -4,7 +4,14 @@
  */
 import { InspectorError } from '../../shared/errors';
 import { stageSpecs, type ModelConfig } from '../../shared/modelConfig';
-import type { LayerInfo, LayerPath, ModelGraph, Shape, WeightInfo } from '../../shared/modelGraph';
+import {
+  graphTotals,
+  type LayerInfo,
+  type LayerPath,
+  type ModelGraph,
+  type Shape,
+  type WeightInfo,
+} from '../../shared/modelGraph';
 import { GroupedConv2D } from './groupedConv2d';
 import type { tf } from './tf';
 
@@ -177,20 +184,5 @@ export function describeModel(
     };
     return options.weights ? { ...info, weights: weightStats(layer) } : info;
   });
-  const sum = (pick: (layer: LayerInfo) => number) =>
-    layers.reduce((total, layer) => total + pick(layer), 0);
-  const params = sum((layer) => layer.params);
-  const trainableParams = sum((layer) => layer.trainableParams);
-  return {
-    name: model.name,
-    config,
-    layers,
-    totals: {
-      layers: layers.length,
-      params,
-      trainableParams,
-      nonTrainableParams: params - trainableParams,
-      macs: sum((layer) => layer.macs),
-    },
-  };
+  return { name: model.name, config, layers, totals: graphTotals(layers) };
 }

@@ -68,7 +68,9 @@ function hostName(host: string): string {
 export function checkRequest(request: IncomingMessage, policy: AuthPolicy): AuthVerdict {
   const host = request.headers.host ?? '';
   // The same rule as `serve --host`: every address it binds without --allow-remote is reachable.
-  const name = hostName(host).toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const name = hostName(host)
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (!policy.allowRemote && !isLoopback(name)) {
     return {
       ok: false,

@@ -57,6 +57,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_CONFIG: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
+  // The request was understood but cannot be carried out as asked: a client error, not ours.
+  CANCELLED: 409,
+  BACKEND_UNAVAILABLE: 422,
+  MEMORY_BUDGET: 422,
+  // The engine died and restarts on the next call: try again.
+  ENGINE_CRASHED: 503,
 };
 
 function sendText(response: ServerResponse, status: number, text: string): void {

@@ -232,6 +232,30 @@ describe('API over HTTP', () => {
     const unknown = await send('/api/shutdown', auth, 'POST', '[]');
     expect(JSON.parse(unknown.body).error.message).toMatch(/^Unknown call "shutdown"/);
   });
+
+  it('answers a request it understood but cannot carry out with 422, not a server error', async () => {
+    const request = {
+      config: {
+        depth: 50,
+        cardinality: 32,
+        width: 4,
+        inputSize: 1024,
+        channels: 3,
+        classes: 10,
+        strideOn: '1x1',
+      },
+      backend: 'wasm',
+      batch: 512,
+      input: { kind: 'zeros' },
+      warmup: 0,
+      runs: 1,
+      mode: 'whole',
+      stats: false,
+    };
+    const refused = await send('/api/profile', auth, 'POST', JSON.stringify([request]));
+    expect(refused.status).toBe(422);
+    expect(JSON.parse(refused.body).error.code).toBe('MEMORY_BUDGET');
+  });
 });
 
 describe('API over WebSocket', () => {

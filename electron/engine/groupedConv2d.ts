@@ -25,6 +25,8 @@ export interface GroupedConv2DArgs extends LayerArgs {
   groups?: number;
   /** Whether to add a bias per output channel; default true, as in Keras. */
   useBias?: boolean;
+  /** Seed of the kernel's Glorot-uniform initialiser, for reproducible weights; random if unset. */
+  kernelSeed?: number;
 }
 
 const pair = (value: number | [number, number]): [number, number] =>
@@ -56,6 +58,7 @@ export class GroupedConv2D extends tf.layers.Layer {
   readonly padding: 'same' | 'valid';
   readonly groups: number;
   readonly useBias: boolean;
+  readonly kernelSeed?: number;
   private kernel?: tf.LayerVariable;
   private bias?: tf.LayerVariable;
 
@@ -67,6 +70,7 @@ export class GroupedConv2D extends tf.layers.Layer {
     this.padding = args.padding ?? 'valid';
     this.groups = args.groups ?? 1;
     this.useBias = args.useBias ?? true;
+    this.kernelSeed = args.kernelSeed;
     this.inputSpec = [{ ndim: 4 }];
     GroupedConv2D.verifyArgs(this);
   }
@@ -108,7 +112,7 @@ export class GroupedConv2D extends tf.layers.Layer {
       'kernel',
       [kh, kw, channels / this.groups, this.filters],
       'float32',
-      tf.initializers.glorotUniform({}),
+      tf.initializers.glorotUniform({ seed: this.kernelSeed }),
     );
     if (this.useBias) {
       this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
@@ -153,6 +157,7 @@ export class GroupedConv2D extends tf.layers.Layer {
       padding: this.padding,
       groups: this.groups,
       useBias: this.useBias,
+      ...(this.kernelSeed === undefined ? {} : { kernelSeed: this.kernelSeed }),
     };
   }
 }

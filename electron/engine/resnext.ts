@@ -21,6 +21,17 @@ type SymbolicTensor = tf.SymbolicTensor;
  */
 export class LayerNamer {
   private readonly counts = new Map<string, number>();
+  private seeds = 0;
+
+  /**
+   * The seed of the next layer's kernel initialiser. Every build of a config draws the same
+   * weights, so the model described, the one profiled on another backend and the one exported
+   * hold the same numbers, and runs compare on equal terms.
+   */
+  nextSeed(): number {
+    this.seeds += 1;
+    return this.seeds;
+  }
 
   /** The next name for a layer whose Keras base name is `base` (e.g. `conv2d`). */
   next(base: string): string {
@@ -47,8 +58,23 @@ function conv2dBnRelu(x: SymbolicTensor, names: LayerNamer, options: ConvOptions
   const name = names.next('conv2d');
   const conv =
     groups === 1
-      ? tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', name })
-      : new GroupedConv2D({ filters, kernelSize, strides, padding: 'same', groups, name });
+      ? tf.layers.conv2d({
+          filters,
+          kernelSize,
+          strides,
+          padding: 'same',
+          name,
+          kernelInitializer: tf.initializers.glorotUniform({ seed: names.nextSeed() }),
+        })
+      : new GroupedConv2D({
+          filters,
+          kernelSize,
+          strides,
+          padding: 'same',
+          groups,
+          name,
+          kernelSeed: names.nextSeed(),
+        });
   let y = conv.apply(x) as SymbolicTensor;
   y = tf.layers
     .batchNormalization({ name: names.next('batch_normalization') })
@@ -148,7 +174,12 @@ export function buildResNeXt(config: ModelConfig, modelName?: string): tf.Layers
     .globalAveragePooling2d({ name: names.next('global_average_pooling2d') })
     .apply(x) as SymbolicTensor;
   const output = tf.layers
-    .dense({ units: classes, activation: 'softmax', name: names.next('dense') })
+    .dense({
+      units: classes,
+      activation: 'softmax',
+      name: names.next('dense'),
+      kernelInitializer: tf.initializers.glorotUniform({ seed: names.nextSeed() }),
+    })
     .apply(x) as SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: modelName ?? configName(checked) });
 }

@@ -120,4 +120,25 @@ describe('buildResNeXt, other facts', () => {
     sums.forEach((sum) => expect(sum).toBeCloseTo(1, 4));
     model.dispose();
   });
+
+  it('draws the same weights on every build of a config, and different ones for each layer', async () => {
+    await useBackend('cpu');
+    const config: ModelConfig = { ...DEFAULT_CONFIG, depth: 50, inputSize: 32, classes: 5 };
+    const kernels = (model: tf.LayersModel) =>
+      model.layers
+        .filter((layer) => layer.getWeights().length > 0 && !layer.name.startsWith('batch_'))
+        .map((layer) => Array.from(layer.getWeights()[0].dataSync().slice(0, 8)));
+    const first = buildResNeXt(config);
+    const second = buildResNeXt(config);
+    const a = kernels(first);
+    expect(kernels(second)).toEqual(a);
+    // conv2d_2 and conv2d_6 have the same shape in stage 1; a shared seed would make them equal.
+    expect(new Set(a.map((values) => values.join(','))).size).toBe(a.length);
+    const input = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 7);
+    const outputs = [first, second].map((model) => (model.predict(input) as tf.Tensor).dataSync());
+    expect(Array.from(outputs[1])).toEqual(Array.from(outputs[0]));
+    first.dispose();
+    second.dispose();
+    input.dispose();
+  });
 });

@@ -81,6 +81,7 @@ export const ProfileRequestSchema = object({
   mode: oneOf(['per-layer', 'whole']),
   stats: v.boolean('must be true or false'),
   memoryBudgetBytes: v.optional(integer(1, Number.MAX_SAFE_INTEGER)),
+  onnxMode: v.optional(oneOf(['fast', 'exact'])),
 });
 
 /** A run id as the engine makes them: letters, digits, `-`, `_`, `.` and `:`. */

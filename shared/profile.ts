@@ -40,6 +40,12 @@ export type InputSource =
 /** `per-layer` times each layer with a sync after it; `whole` times `model.predict`. */
 export type ProfileMode = 'per-layer' | 'whole';
 
+/**
+ * How ONNX Runtime runs the model: `fast` applies all its graph optimisations and reports each
+ * fused layer as fused into the layer whose node ran it; `exact` applies none and times every layer.
+ */
+export type OnnxMode = 'fast' | 'exact';
+
 /** A request to profile a forward pass. */
 export interface ProfileRequest {
   config: ModelConfig;
@@ -56,6 +62,8 @@ export interface ProfileRequest {
   stats: boolean;
   /** Refuse to run above this many bytes of estimated memory; default half the free memory. */
   memoryBudgetBytes?: number;
+  /** ONNX Runtime backends only: `fast` (the default) or `exact`. */
+  onnxMode?: OnnxMode;
 }
 
 /** Defaults for every field of a ProfileRequest but the config. */
@@ -90,6 +98,8 @@ export interface LayerTiming {
   medianMs: number;
   p95Ms: number;
   minMs: number;
+  /** ONNX Runtime `fast` mode: the id of the layer this one was fused into (its time is there). */
+  fusedInto?: number;
 }
 
 /** Everything a finished run reports. */
@@ -129,6 +139,8 @@ export interface ProfileResult {
   warmup?: number;
   /** The memory guard's estimate for this run, in bytes. */
   estimatedBytes?: number;
+  /** The ONNX Runtime mode that produced the numbers, on an ONNX Runtime backend. */
+  onnxMode?: OnnxMode;
 }
 
 /** The events of a profile run, in the order they are emitted. */
@@ -143,9 +155,21 @@ export type ProfileEvent =
       passes: { warmup: number; timed: number };
       /** Layers timed per pass. */
       layers: number;
+      /** False when a pass's layers arrive together at its end (ONNX Runtime), not one by one. */
+      liveLayers?: boolean;
+      /** The ONNX Runtime mode, on an ONNX Runtime backend. */
+      onnxMode?: OnnxMode;
     }
   /** One layer of one pass finished; `pass` counts timed passes from 0, warm-up passes are negative. */
-  | { type: 'layer-finished'; runId: string; pass: number; layerId: number; ms: number }
+  | {
+      type: 'layer-finished';
+      runId: string;
+      pass: number;
+      layerId: number;
+      ms: number;
+      /** ONNX Runtime `fast` mode: the layer this one was fused into; `ms` is then 0. */
+      fusedInto?: number;
+    }
   | { type: 'pass-finished'; runId: string; pass: number; totalMs: number }
   | { type: 'run-finished'; runId: string; result: ProfileResult }
   | { type: 'error'; runId: string; error: ApiErrorInfo };

@@ -70,8 +70,14 @@ function backendLines(result: ProfileResult, options: ProfileReportOptions): str
     options.requested && options.requested !== 'auto'
       ? 'forced by the request'
       : 'picked automatically: the first available of tensorflow, wasm, cpu';
+  const mode =
+    result.onnxMode === 'fast'
+      ? ', fast mode (all graph optimisations; a fused layer shows its time in the layer it was fused into)'
+      : result.onnxMode === 'exact'
+        ? ', exact mode (no graph optimisation; every layer timed)'
+        : '';
   const lines = [
-    `Backend: ${result.backend}${status?.detail ? ` (${status.detail})` : ''}, ${why}`,
+    `Backend: ${result.backend}${status?.detail ? ` (${status.detail})` : ''}, ${why}${mode}`,
   ];
   for (const other of options.backends ?? []) {
     if (!other.available) {

@@ -25,10 +25,11 @@ export const command: CliCommand = {
       io.out(`${JSON.stringify(statuses, null, 2)}\n`);
       return 0;
     }
+    const width = Math.max(...statuses.map((status) => status.name.length)) + 2;
     const lines = statuses.map((status) => {
       const state = status.available ? (status.preferred ? 'default' : 'available') : 'unavailable';
       const why = status.available ? (status.detail ?? '') : (status.reason ?? '');
-      return `${status.name.padEnd(12)}${state.padEnd(13)}${why}`.trimEnd();
+      return `${status.name.padEnd(width)}${state.padEnd(13)}${why}`.trimEnd();
     });
     io.out(`${lines.join('\n')}\n`);
     return 0;

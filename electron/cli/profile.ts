@@ -28,7 +28,11 @@ const FLAGS = {
   image: { kind: 'string' },
   zeros: { kind: 'boolean' },
   seed: { kind: 'integer', min: 0 },
-  backend: { kind: 'choice', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] },
+  backend: {
+    kind: 'choice',
+    choices: ['auto', 'tensorflow', 'wasm', 'cpu', 'onnxruntime', 'onnxruntime-cuda'],
+  },
+  'onnx-mode': { kind: 'choice', choices: ['fast', 'exact'] },
   batch: { kind: 'integer' },
   warmup: { kind: 'integer', min: 0 },
   runs: { kind: 'integer' },
@@ -46,7 +50,9 @@ ${CONFIG_FLAGS_USAGE}
   --image FILE         feed a PNG or JPEG, resized to the input size (default: seeded random normal)
   --zeros              feed zeros
   --seed N             seed of the random input (default 42)
-  --backend B          auto, tensorflow, wasm or cpu (default auto)
+  --backend B          auto, tensorflow, wasm, cpu, onnxruntime or onnxruntime-cuda (default auto)
+  --onnx-mode M        ONNX Runtime only: fast (all graph optimisations, fused layers reported as
+                       fused into their conv) or exact (none, every layer timed) (default fast)
   --batch N            batch size (default 1)
   --warmup N           untimed passes first (default 1)
   --runs N             timed passes (default 3)
@@ -87,6 +93,9 @@ export function requestFromFlags(flags: ParsedFlags): ProfileRequest {
     mode: (flags.mode ?? DEFAULT_PROFILE.mode) as ProfileRequest['mode'],
     stats: flags.stats === true,
     memoryBudgetBytes: flags['budget-mb'] === undefined ? undefined : number('budget-mb', 0) * 1e6,
+    ...(flags['onnx-mode'] === undefined
+      ? {}
+      : { onnxMode: flags['onnx-mode'] as ProfileRequest['onnxMode'] }),
   };
 }
 

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InspectorError } from '../../shared/errors';
 import { BACKEND_ORDER, type BackendName, type BackendStatus } from '../../shared/profile';
+import { listOnnxBackends } from './onnx/ortLoader';
 import { tf } from './tf';
 
 type Probe = Omit<BackendStatus, 'preferred'>;
@@ -140,7 +141,8 @@ export async function listBackends(): Promise<BackendStatus[]> {
   if (preferred) {
     preferred.preferred = true;
   }
-  return statuses;
+  // ONNX Runtime's backends run the exported model; `auto` never picks them.
+  return [...statuses, ...(await listOnnxBackends())];
 }
 
 /**
@@ -156,7 +158,9 @@ export async function useBackend(choice: BackendName | 'auto'): Promise<BackendN
   }
   let name: BackendName;
   if (choice === 'auto') {
-    const found = (await listBackends()).find((status) => status.available);
+    const found = (await listBackends()).find(
+      (status) => status.available && BACKEND_ORDER.includes(status.name),
+    );
     if (!found) {
       throw new InspectorError('BACKEND_UNAVAILABLE', 'No TensorFlow.js backend can run here.');
     }

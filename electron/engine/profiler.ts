@@ -149,6 +149,8 @@ interface PassContext<M extends RuntimeModel, I> {
   runId: string;
   batcher: EventBatcher;
   checkpoint: () => Promise<boolean>;
+  /** Layer id → the layer a runtime fused it into (ONNX Runtime `fast`), as the passes report. */
+  fusedInto: Map<number, number>;
 }
 
 /** One layer-by-layer pass, streaming its layer events; returns each layer's ms and the total. */
@@ -161,8 +163,14 @@ async function layerPass<M extends RuntimeModel, I>(
   const outcome = await runtime.runLayers(model, input, {
     checkpoint,
     onLayer: (record: LayerRecord) => {
-      times[record.layerId] = record.ms;
-      batcher.push({ type: 'layer-finished', runId, pass, layerId: record.layerId, ms: record.ms });
+      const { layerId, ms, fusedInto } = record;
+      times[layerId] = ms;
+      if (fusedInto === undefined) {
+        batcher.push({ type: 'layer-finished', runId, pass, layerId, ms });
+      } else {
+        context.fusedInto.set(layerId, fusedInto);
+        batcher.push({ type: 'layer-finished', runId, pass, layerId, ms, fusedInto });
+      }
     },
   });
   if (outcome.stopped) {
@@ -269,10 +277,13 @@ async function profilePasses<M extends RuntimeModel, I>(
       mode,
       passes: { warmup, timed: runs },
       layers: mode === 'per-layer' ? model.layerCount : 0,
+      ...(runtime.liveLayerTimes ? {} : { liveLayers: false }),
+      ...(runtime.onnxMode ? { onnxMode: runtime.onnxMode } : {}),
     },
     true,
   );
-  const context = { runtime, model, input, runId, batcher, checkpoint };
+  const fusedInto = new Map<number, number>();
+  const context = { runtime, model, input, runId, batcher, checkpoint, fusedInto };
   const timings = await timedPasses(context, request);
   const stats = request.stats ? await statsPass(runtime, model, input, checkpoint) : undefined;
   const wholeMedianMs = median(timings.wholePassesMs);
@@ -285,7 +296,13 @@ async function profilePasses<M extends RuntimeModel, I>(
     backend: runtime.backend,
     mode,
     batch: request.batch,
-    layers: mode === 'per-layer' ? layerTimings(timings.layerMsByPass) : [],
+    layers:
+      mode === 'per-layer'
+        ? layerTimings(timings.layerMsByPass).map((timing) => {
+            const into = fusedInto.get(timing.layerId);
+            return into === undefined ? timing : { ...timing, fusedInto: into };
+          })
+        : [],
     perLayerMedianMs,
     wholeMedianMs,
     overheadRatio: perLayerMedianMs === null ? null : perLayerMedianMs / wholeMedianMs,
@@ -299,6 +316,7 @@ async function profilePasses<M extends RuntimeModel, I>(
     cpuWholePassesMs: timings.cpuWholePassesMs,
     warmup,
     estimatedBytes: options.estimatedBytes,
+    ...(runtime.onnxMode ? { onnxMode: runtime.onnxMode } : {}),
   };
 }
 

@@ -6,7 +6,7 @@
  * reports every layer at the end of the pass.
  */
 import type { ModelConfig } from '../../shared/modelConfig';
-import type { BackendName } from '../../shared/profile';
+import type { BackendName, OnnxMode } from '../../shared/profile';
 
 /** Input values for one forward pass, batch-first and channels-last: [batch, height, width, channels]. */
 export interface InputBatch {
@@ -28,6 +28,8 @@ export interface LayerRecord {
   ms: number;
   /** The layer's output, when the pass was asked for outputs. */
   output?: LayerOutput;
+  /** The layer a runtime fused this one into (ONNX Runtime `fast`); `ms` is then 0. */
+  fusedInto?: number;
 }
 
 /** Options of a layer-by-layer pass. */
@@ -83,6 +85,8 @@ export interface Runtime<Model extends RuntimeModel = RuntimeModel, Input = unkn
   readonly backend: BackendName;
   /** Whether `runLayers` reports each layer as it finishes (true) or all of them after the pass. */
   readonly liveLayerTimes: boolean;
+  /** The ONNX Runtime mode, for an ONNX Runtime runtime. */
+  readonly onnxMode?: OnnxMode;
   /** Builds the model for a config; the caller has checked the config and the memory budget. */
   build(config: ModelConfig): Promise<Model>;
   /** Loads input values once per run (into a tensor, a device buffer), outside any timed pass. */

@@ -17,6 +17,7 @@ import type { ModelGraph } from '../../shared/modelGraph';
 import type {
   BackendStatus,
   InputSource,
+  OnnxMode,
   ProfileEvent,
   ProfileRequest,
   ProfileResult,
@@ -50,7 +51,10 @@ interface CachedModel {
 }
 
 /** Makes the runtime for a backend that the tfjs runtime does not serve (ONNX Runtime). */
-export type RuntimeFactory = (backend: BackendName) => Promise<Runtime<RuntimeModel, unknown>>;
+export type RuntimeFactory = (
+  backend: BackendName,
+  options: { onnxMode?: OnnxMode },
+) => Promise<Runtime<RuntimeModel, unknown>>;
 
 const runtimeFactories = new Map<BackendName, RuntimeFactory>();
 
@@ -61,7 +65,9 @@ export function registerRuntime(backend: BackendName, factory: RuntimeFactory): 
 
 // ONNX Runtime serves its backends; its module loads only when a run asks for one of them.
 for (const backend of ONNX_BACKENDS) {
-  registerRuntime(backend, async (name) => (await import('./onnx')).createOrtRuntime(name));
+  registerRuntime(backend, async (name, { onnxMode }) =>
+    (await import('./onnx')).createOrtRuntime(name, { optimization: onnxMode }),
+  );
 }
 
 /** Options of an Engine. */
@@ -233,15 +239,20 @@ export class Engine {
   }
 
   /** The model for a config on a backend, built unless it is the cached one. */
-  async ensureModel(config: ModelConfig, choice: BackendName | 'auto'): Promise<CachedModel> {
+  async ensureModel(
+    config: ModelConfig,
+    choice: BackendName | 'auto',
+    onnxMode?: OnnxMode,
+  ): Promise<CachedModel> {
     const factory = choice === 'auto' ? undefined : runtimeFactories.get(choice);
     const backend = factory ? (choice as BackendName) : await useBackend(choice);
-    const key = `${backend}|${configKey(config)}`;
+    const variant = factory && onnxMode ? `:${onnxMode}` : '';
+    const key = `${backend}${variant}|${configKey(config)}`;
     if (this.cached?.key === key) {
       return this.cached;
     }
     this.dispose();
-    const runtime = factory ? await factory(backend) : new TfjsRuntime(backend);
+    const runtime = factory ? await factory(backend, { onnxMode }) : new TfjsRuntime(backend);
     this.cached = { key, runtime, model: await runtime.build(config) };
     return this.cached;
   }
@@ -258,7 +269,7 @@ export class Engine {
         // profile() could not tell which backend auto runs on; on wasm the heap caps the budget.
         checkMemory(request.config, request.batch, await this.defaultBudgetOn('auto'));
       }
-      const cached = await this.ensureModel(request.config, request.backend);
+      const cached = await this.ensureModel(request.config, request.backend, request.onnxMode);
       const { runtime, model } = cached;
       const record: RunRecord = {
         config: request.config,

@@ -147,6 +147,12 @@ const FIXTURES: [string, unknown, unknown, string][] = [
     'profile: request.backend must be one of "auto", "tensorflow", "wasm", "cpu", "onnxruntime", "onnxruntime-cuda", but got "webgpu".',
   ],
   [
+    'onnxMode',
+    'profile',
+    [{ ...request, backend: 'onnxruntime', onnxMode: 'turbo' }],
+    'profile: request.onnxMode must be one of "fast", "exact", but got "turbo".',
+  ],
+  [
     'batch 0',
     'profile',
     [{ ...request, batch: 0 }],

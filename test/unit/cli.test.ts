@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { importFailureReason, listBackends, useBackend } from '../../electron/engine/backends';
 import { tf } from '../../electron/engine/tf';
 import { BLOCKS_BY_DEPTH } from '../../shared/modelConfig';
+import { BACKEND_ORDER } from '../../shared/profile';
 import { closedForm } from './resnextClosedForm';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -122,12 +123,18 @@ describe('cli summary', () => {
 });
 
 describe('cli backends', () => {
-  it('lists tensorflow, wasm and cpu, each available or why not', () => {
+  it('lists tensorflow, wasm, cpu and ONNX Runtime, each available or why not', () => {
     const { code, stdout } = cli('backends');
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(['tensorflow', 'wasm', 'cpu']);
-    expect(lines[0]).toMatch(/^tensorflow {2}(unavailable|default) +\S/);
+    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual([
+      'tensorflow',
+      'wasm',
+      'cpu',
+      'onnxruntime',
+      'onnxruntime-cuda',
+    ]);
+    expect(lines[0]).toMatch(/^tensorflow +(unavailable|default) +\S/);
     expect(lines[1]).toMatch(/SIMD (on|off), \d+ threads?/);
   });
 
@@ -139,6 +146,8 @@ describe('cli backends', () => {
       'tensorflow',
       'wasm',
       'cpu',
+      'onnxruntime',
+      'onnxruntime-cuda',
     ]);
     expect(statuses.filter((status: { preferred?: boolean }) => status.preferred)).toHaveLength(1);
     for (const status of statuses) {
@@ -211,9 +220,17 @@ describe('backends in the engine', () => {
 
   it('refuses a forced backend that cannot run, with the reason, and keeps the current one', async () => {
     const statuses = await listBackends();
-    expect(statuses.map((status) => status.name)).toEqual(['tensorflow', 'wasm', 'cpu']);
+    expect(statuses.map((status) => status.name)).toEqual([
+      'tensorflow',
+      'wasm',
+      'cpu',
+      'onnxruntime',
+      'onnxruntime-cuda',
+    ]);
     await useBackend('cpu');
-    const unavailable = statuses.find((status) => !status.available);
+    const unavailable = statuses.find(
+      (status) => !status.available && BACKEND_ORDER.includes(status.name),
+    );
     if (unavailable) {
       await expect(useBackend(unavailable.name)).rejects.toMatchObject({
         code: 'BACKEND_UNAVAILABLE',

@@ -78,7 +78,13 @@ describe.each([
 
   it('backends: wasm and cpu available here, each reason or detail in words', async () => {
     const backends = await api.backends();
-    expect(backends.map((backend) => backend.name)).toEqual(['tensorflow', 'wasm', 'cpu']);
+    expect(backends.map((backend) => backend.name)).toEqual([
+      'tensorflow',
+      'wasm',
+      'cpu',
+      'onnxruntime',
+      'onnxruntime-cuda',
+    ]);
     expect(backends.find((backend) => backend.name === 'wasm')).toMatchObject({ available: true });
     for (const backend of backends) {
       expect(backend.available ? backend.detail : backend.reason).toMatch(/\w+ \w+/);
@@ -92,7 +98,7 @@ describe.each([
       version: '0.1.0',
       shell: name === 'ipc' ? 'electron' : 'browser',
     });
-    expect(info.backends.length).toBe(3);
+    expect(info.backends.length).toBe(5);
   });
 
   it('describe: the same graph over both transports, consistent with itself', async () => {
@@ -192,7 +198,7 @@ describe.each([
     for (const [call, args, message] of cases) {
       expect(await refusal(untyped[call](...args))).toEqual({ code: 'INVALID_REQUEST', message });
     }
-    expect((await api.backends()).length).toBe(3);
+    expect((await api.backends()).length).toBe(5);
   });
 
   it('saveFile of a valid file succeeds', async () => {

@@ -81,7 +81,13 @@ describe('EngineClient', () => {
   it('lists backends and describes a model with weight statistics', async () => {
     client = new EngineClient();
     const backends = await client.backends();
-    expect(backends.map((backend) => backend.name)).toEqual(['tensorflow', 'wasm', 'cpu']);
+    expect(backends.map((backend) => backend.name)).toEqual([
+      'tensorflow',
+      'wasm',
+      'cpu',
+      'onnxruntime',
+      'onnxruntime-cuda',
+    ]);
     expect(backends.find((backend) => backend.preferred)?.available).toBe(true);
     const graph = await client.describe(TINY);
     expect(graph.layers).toHaveLength(175);
@@ -144,7 +150,7 @@ describe('EngineClient', () => {
     await runs.firstTimedLayer(runId);
     // Backends were probed once: the answer does not wait for the run.
     const asked = performance.now();
-    expect((await client.backends()).length).toBe(3);
+    expect((await client.backends()).length).toBe(5);
     expect(performance.now() - asked).toBeLessThan(500);
     const cancelledAt = performance.now();
     await client.cancel(runId);

@@ -142,7 +142,7 @@ describe('WebSocket client and server', () => {
         'Could not reach the inspector server: check that `npm run serve` is running and that the URL has its token.',
     });
     server = await start();
-    expect((await client.api.backends()).length).toBe(3); // the next call reconnects
+    expect((await client.api.backends()).length).toBe(5); // the next call reconnects
     client.close();
   });
 });

@@ -2,7 +2,8 @@
  * Mapping ORT's optimised nodes back to Keras layers, on graphs shaped like the ones ORT 1.30
  * saves at each level (names copied from real runs), and reading its profile files.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import {
   type OriginalGraph,
 } from '../../electron/engine/onnx/nodeMapping';
 import type { OnnxNode } from '../../electron/engine/onnx/onnxProto';
-import { parseProfile, takeProfile } from '../../electron/engine/onnx/ortProfile';
+import { parseProfile, sweepTempFolders, takeProfile } from '../../electron/engine/onnx/ortProfile';
 
 /**
  * input → conv(+bn+relu) → conv(+bn) ┐
@@ -227,5 +228,19 @@ describe('ORT profiles', () => {
     expect(() => takeProfile(folder, 'pass2')).toThrow(
       `ONNX Runtime wrote no profile in ${folder}.`,
     );
+  });
+
+  it('sweeps the folders of processes that are gone, and only those', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'onnx-sweep-test-'));
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const names = [
+      `resnext-ort-${gone}-abc`,
+      `resnext-ort-${process.pid}-def`,
+      'resnext-ort-1-ghi',
+      'other',
+    ];
+    names.forEach((name) => mkdirSync(join(parent, name)));
+    expect(sweepTempFolders(parent)).toEqual([`resnext-ort-${gone}-abc`]);
+    expect(readdirSync(parent).sort()).toEqual(names.slice(1).sort());
   });
 });

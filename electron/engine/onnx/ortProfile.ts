@@ -83,19 +83,50 @@ export function takeProfile(folder: string, prefix: string): ProfiledRun[] {
   return runs;
 }
 
+const PREFIX = 'resnext-ort-';
 const folders = new Set<string>();
-let exitHookInstalled = false;
+let started = false;
 
-/** A fresh temporary folder for profiles and optimised graphs; removed by `removeTempFolder` or at exit. */
+/** Whether a process is alive (signal 0 checks without sending anything). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the folders of processes that are gone. An engine in a worker thread is terminated
+ * with its process, without running exit handlers, so its folder outlives it until the next start.
+ */
+export function sweepTempFolders(parent = tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(parent)) {
+    const match = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    if (match && Number(match[1]) !== process.pid && !isAlive(Number(match[1]))) {
+      rmSync(join(parent, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+/**
+ * A fresh temporary folder for profiles and optimised graphs, named after this process; removed by
+ * `removeTempFolder`, at exit, or by the next start's sweep.
+ */
 export function makeTempFolder(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'resnext-ort-'));
-  folders.add(folder);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
+  if (!started) {
+    started = true;
+    sweepTempFolders();
     process.once('exit', () =>
       folders.forEach((path) => rmSync(path, { recursive: true, force: true })),
     );
   }
+  const folder = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+  folders.add(folder);
   return folder;
 }
 

@@ -151,7 +151,9 @@ describe.each(['fast', 'exact'] as const)('ONNX Runtime, %s', (optimization) => 
   });
 
   it('removes its profiles after each pass and its folder on release', async () => {
-    expect(readdirSync(model.folder)).toEqual(['optimized.onnx']);
+    // The optimised graph is read into memory at once; each pass's profile is read and removed.
+    expect(readdirSync(model.folder)).toEqual([]);
+    expect(model.optimizedBytes.byteLength).toBeGreaterThan(0.9 * model.weightBytes);
     const extra = await open(optimization);
     extra.runtime.release(extra.model);
     opened.pop();

@@ -5,10 +5,11 @@
  *
  * ORT times nodes only through its profiler, which writes its events when profiling ends and
  * cannot restart in a session. So each layer-by-layer pass opens a short-lived profiling session
- * on the saved optimised graph (no further optimisation: the same nodes, the same names), runs it,
- * reads the profile and reports every layer at the end of the pass (`liveLayerTimes` is false).
+ * on the saved optimised graph, kept in memory (no further optimisation: the same nodes, the same
+ * names), runs it, reads the profile and reports every layer at the end of the pass
+ * (`liveLayerTimes` is false). Nothing of a model stays on disk between passes.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ModelConfig } from '../../../shared/modelConfig';
@@ -55,9 +56,10 @@ export interface OrtModel extends RuntimeModel {
   readonly session: InferenceSession;
   readonly inputName: string;
   readonly outputName: string;
-  /** Temporary folder of the optimised graph and the profiles; removed on release. */
+  /** Temporary folder of the profiles (each read and removed after its pass); removed on release. */
   readonly folder: string;
-  readonly optimizedPath: string;
+  /** The optimised graph that runs, as ORT saved it (its file is removed at once). */
+  readonly optimizedBytes: Uint8Array;
   readonly mapping: NodeMapping;
   /** Layer id → id of the timed layer it was fused into. */
   readonly fusedInto: ReadonlyMap<number, number>;
@@ -160,13 +162,15 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
         optimizedModelFilePath: optimizedPath,
       });
       const sessionMs = performance.now() - opening;
-      const optimized = decodeModel(readFileSync(optimizedPath)).graph.node;
+      const optimizedBytes = new Uint8Array(readFileSync(optimizedPath));
+      rmSync(optimizedPath, { force: true });
+      const optimized = decodeModel(optimizedBytes).graph.node;
       const mapping = mapNodesToLayers(exported.original, optimized);
       const weightBytes = exported.model.graph.initializer.reduce(
         (sum, tensor) => sum + tensor.rawData.byteLength,
         0,
       );
-      this.heldBytes += weightBytes;
+      this.heldBytes += weightBytes + optimizedBytes.byteLength;
       return {
         config,
         layerCount: exported.layers.length,
@@ -176,7 +180,7 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
         inputName: exported.inputName,
         outputName: exported.outputNames[0],
         folder,
-        optimizedPath,
+        optimizedBytes,
         mapping,
         fusedInto: layerIdMap(exported.layers, mapping.fusedInto),
         exportMs,
@@ -238,7 +242,7 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
   async profiledPass(model: OrtModel, input: OrtInput): Promise<ProfiledPass> {
     model.passes += 1;
     const prefix = `pass${model.passes}`;
-    const session = await this.ort.InferenceSession.create(model.optimizedPath, {
+    const session = await this.ort.InferenceSession.create(model.optimizedBytes, {
       ...this.sessionOptions(),
       graphOptimizationLevel: 'disabled',
       enableProfiling: true,
@@ -330,13 +334,19 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     return { totalMs, stopped: false };
   }
 
-  /** The models' weights plus the most ORT's arena held in a profiled pass (0 before one). */
+  /**
+   * What JavaScript holds (the exported weights and the optimised graph) plus the most ORT's arena
+   * held in a profiled pass (0 before one); ORT's copy of the weights is not visible.
+   */
   memory(): { tensors: number; bytes: number } {
     return { tensors: 0, bytes: this.heldBytes + this.arenaBytes };
   }
 
   release(model: OrtModel): void {
-    this.heldBytes = Math.max(0, this.heldBytes - model.weightBytes);
+    this.heldBytes = Math.max(
+      0,
+      this.heldBytes - model.weightBytes - model.optimizedBytes.byteLength,
+    );
     void model.session.release();
     void model.outputs?.session.release();
     removeTempFolder(model.folder);

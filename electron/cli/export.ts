@@ -15,7 +15,7 @@ import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, configFromFlags } from './summary';
 
 const USAGE = `Usage: npm run -s cli -- export [flags] --out FILE
 
-Builds the model (random weights, as every build) and writes it to FILE.
+Builds the model (seeded random weights, the same in every build of a config) and writes it to FILE.
 ${CONFIG_FLAGS_USAGE}
   --format onnx        the file format (default onnx; ONNX opset ${OPSET}, input NHWC)
   --out FILE           where to write it`;

@@ -133,7 +133,7 @@ describe('EngineClient', () => {
     expect((await rejection(client.activations('run-unknown', 1, { channels: 1 }))).code).toBe(
       'NOT_FOUND',
     );
-    // Another model replaces the run's (fresh random weights): its activations are gone.
+    // Another model replaces the run's: its activations are gone.
     await client.describe({ ...TINY, classes: 5 });
     const replaced = await rejection(client.activations(runId, 1, { channels: 1 }));
     expect(replaced.code).toBe('NOT_FOUND');

@@ -307,7 +307,7 @@ describe('exports', () => {
   it('CSV: a header and one row per layer, untrusted names quoted and defused', () => {
     const lines = timingsCsv(result, graph).trim().split('\n');
     expect(lines[0]).toBe(
-      'layer_id,name,class,path,output_shape,params,macs,median_ms,p95_ms,min_ms,share,cumulative_share,gmac_per_s',
+      'layer_id,name,class,path,output_shape,params,macs,median_ms,p95_ms,min_ms,share,cumulative_share,gmac_per_s,fused_into',
     );
     expect(lines).toHaveLength(graph.layers.length + 1);
     expect(lines[2].startsWith(`1,${graph.layers[1].name},`)).toBe(true);

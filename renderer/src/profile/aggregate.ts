@@ -16,14 +16,25 @@ export interface TimingRow {
   cumulative: number;
   /** Multiply-accumulates per second in G, where the layer has MACs. */
   gmacs?: number;
+  /** ONNX Runtime `fast` mode: the layer this one was fused into (its time is counted there). */
+  fusedInto?: number;
 }
 
 /** The time columns of a whole run. */
 export interface TimingTable {
   rows: ReadonlyMap<number, TimingRow>;
-  /** The sum of the layer medians: what the median column adds up to. */
+  /** The sum of the layer medians: what the median column adds up to (fused layers count 0). */
   totalMs: number;
+  /** Layers timed themselves, and layers fused into another (ONNX Runtime `fast`). */
+  timedCount: number;
+  fusedCount: number;
+  /** Layer names by id, for "fused into conv2d_12". */
+  names: readonly string[];
 }
+
+/** A layer's own median: 0 for a layer fused into another, whose time is counted there. */
+export const ownMs = (timing: LayerTiming): number =>
+  timing.fusedInto === undefined ? timing.medianMs : 0;
 
 /** Achieved GMAC/s of a layer at a batch size: its MACs × batch over its time. */
 export function gmacs(macs: number, batch: number, ms: number): number | undefined {
@@ -37,22 +48,30 @@ export function timingTable(
   batch: number,
 ): TimingTable {
   const ordered = [...timings].sort((a, b) => a.layerId - b.layerId);
-  const totalMs = ordered.reduce((sum, timing) => sum + timing.medianMs, 0);
+  const totalMs = ordered.reduce((sum, timing) => sum + ownMs(timing), 0);
   const rows = new Map<number, TimingRow>();
   let running = 0;
+  let fusedCount = 0;
   for (const timing of ordered) {
-    running += timing.medianMs;
+    const ms = ownMs(timing);
+    running += ms;
     const macs = graph.layers[timing.layerId]?.macs ?? 0;
-    rows.set(timing.layerId, {
+    const row: TimingRow = {
       layerId: timing.layerId,
-      medianMs: timing.medianMs,
-      p95Ms: timing.p95Ms,
-      share: totalMs > 0 ? timing.medianMs / totalMs : 0,
+      medianMs: ms,
+      p95Ms: timing.fusedInto === undefined ? timing.p95Ms : 0,
+      share: totalMs > 0 ? ms / totalMs : 0,
       cumulative: totalMs > 0 ? running / totalMs : 0,
-      gmacs: gmacs(macs, batch, timing.medianMs),
-    });
+      gmacs: gmacs(macs, batch, ms),
+    };
+    if (timing.fusedInto !== undefined) {
+      row.fusedInto = timing.fusedInto;
+      fusedCount += 1;
+    }
+    rows.set(timing.layerId, row);
   }
-  return { rows, totalMs };
+  const names = graph.layers.map((layer) => layer.name);
+  return { rows, totalMs, timedCount: ordered.length - fusedCount, fusedCount, names };
 }
 
 /** Sums per-layer values over every group (stem, stage, block) of a hierarchy. */
@@ -80,7 +99,10 @@ export function groupSums(
 
 /** The `count` slowest layers, slowest first. */
 export function slowest(timings: readonly LayerTiming[], count: number): LayerTiming[] {
-  return [...timings].sort((a, b) => b.medianMs - a.medianMs).slice(0, count);
+  return [...timings]
+    .filter((timing) => timing.fusedInto === undefined)
+    .sort((a, b) => b.medianMs - a.medianMs)
+    .slice(0, count);
 }
 
 /** One layer's difference between two runs. */
@@ -92,6 +114,11 @@ export interface LayerDelta {
   deltaMs: number;
   /** (b − a) ÷ a; NaN when a is 0. */
   relative: number;
+  /**
+   * The layer was fused into another in A or B (ONNX Runtime `fast`): its own Δ means nothing
+   * (its time is in that layer's), so views show n/a; it still counts in the totals.
+   */
+  fusedInto?: number;
 }
 
 /** The run data a comparison needs. */
@@ -127,24 +154,31 @@ export function compareRuns(a: ComparedRun, b: ComparedRun): Comparison {
       message: `The runs profiled different models (${a.graph.layers.length} and ${b.graph.layers.length} layers): pick two runs of models with the same layers.`,
     };
   }
-  const bById = new Map(b.layers.map((timing) => [timing.layerId, timing.medianMs]));
+  const bById = new Map(b.layers.map((timing) => [timing.layerId, timing]));
   const deltas: LayerDelta[] = [];
   for (const timing of a.layers) {
-    const bMs = bById.get(timing.layerId);
-    if (bMs === undefined) {
+    const other = bById.get(timing.layerId);
+    if (other === undefined) {
       continue;
     }
-    const deltaMs = bMs - timing.medianMs;
-    deltas.push({
+    const aMs = ownMs(timing);
+    const bMs = ownMs(other);
+    const deltaMs = bMs - aMs;
+    const delta: LayerDelta = {
       layerId: timing.layerId,
-      aMs: timing.medianMs,
+      aMs,
       bMs,
       deltaMs,
-      relative: timing.medianMs > 0 ? deltaMs / timing.medianMs : Number.NaN,
-    });
+      relative: aMs > 0 ? deltaMs / aMs : Number.NaN,
+    };
+    const into = timing.fusedInto ?? other.fusedInto;
+    if (into !== undefined) {
+      delta.fusedInto = into;
+    }
+    deltas.push(delta);
   }
   const total = (timings: readonly LayerTiming[]) =>
-    timings.reduce((sum, timing) => sum + timing.medianMs, 0);
+    timings.reduce((sum, timing) => sum + ownMs(timing), 0);
   return { ok: true, deltas, aTotalMs: total(a.layers), bTotalMs: total(b.layers) };
 }
 

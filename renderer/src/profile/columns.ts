@@ -7,18 +7,30 @@ import { cellMs, gmacsText, percentText, signedMs, signedPercent, statText } fro
 
 const MISSING = Number.NEGATIVE_INFINITY;
 
+/** What a fused layer shows instead of a time: `fused into conv2d_12`. */
+export function fusedText(into: number, names: readonly string[]): string {
+  return `fused into ${names[into] ?? `layer ${into}`}`;
+}
+
 /** Median ms, p95 ms, % of the total, cumulative % and GMAC/s of every timed layer. */
 export function timeColumns(table: TimingTable): TableColumn[] {
   const row = (id: number) => table.rows.get(id);
+  // A fused layer's time is in the layer it was fused into: it shows that, not a time.
+  const fused = (id: number) => {
+    const into = row(id)?.fusedInto;
+    return into === undefined ? null : fusedText(into, table.names);
+  };
+  const orFused = (id: number, text: () => string) =>
+    row(id)?.fusedInto === undefined ? text() : '';
   return [
     {
       id: 'median-ms',
       label: 'Median ms',
-      width: '92px',
+      width: table.fusedCount > 0 ? '190px' : '92px',
       align: 'right',
       title: 'Median time over the timed passes',
       sortValue: (layer) => row(layer.id)?.medianMs ?? MISSING,
-      text: (layer) => cellMs(row(layer.id)?.medianMs),
+      text: (layer) => fused(layer.id) ?? cellMs(row(layer.id)?.medianMs),
       total: () => cellMs(table.totalMs),
     },
     {
@@ -28,7 +40,7 @@ export function timeColumns(table: TimingTable): TableColumn[] {
       align: 'right',
       title: '95th percentile over the timed passes',
       sortValue: (layer) => row(layer.id)?.p95Ms ?? MISSING,
-      text: (layer) => cellMs(row(layer.id)?.p95Ms),
+      text: (layer) => orFused(layer.id, () => cellMs(row(layer.id)?.p95Ms)),
     },
     {
       id: 'time-share',
@@ -37,7 +49,8 @@ export function timeColumns(table: TimingTable): TableColumn[] {
       align: 'right',
       title: 'Share of the sum of layer medians',
       sortValue: (layer) => row(layer.id)?.share ?? MISSING,
-      text: (layer) => (row(layer.id) ? percentText(row(layer.id)!.share) : ''),
+      text: (layer) =>
+        orFused(layer.id, () => (row(layer.id) ? percentText(row(layer.id)!.share) : '')),
       total: () => (table.rows.size > 0 ? percentText(1) : ''),
     },
     {
@@ -47,7 +60,8 @@ export function timeColumns(table: TimingTable): TableColumn[] {
       align: 'right',
       title: 'Share of the time spent up to and including this layer, in execution order',
       sortValue: (layer) => row(layer.id)?.cumulative ?? MISSING,
-      text: (layer) => (row(layer.id) ? percentText(row(layer.id)!.cumulative) : ''),
+      text: (layer) =>
+        orFused(layer.id, () => (row(layer.id) ? percentText(row(layer.id)!.cumulative) : '')),
     },
     {
       id: 'gmacs',
@@ -65,7 +79,10 @@ export function timeColumns(table: TimingTable): TableColumn[] {
 export function compareColumns(
   deltas: readonly LayerDelta[],
   labels: { a: string; b: string },
+  names: readonly string[] = [],
 ): TableColumn[] {
+  const notApplicable = (delta: LayerDelta) =>
+    delta.fusedInto === undefined ? null : `n/a (${fusedText(delta.fusedInto, names)})`;
   const byId = new Map(deltas.map((delta) => [delta.layerId, delta]));
   const sum = (pick: (delta: LayerDelta) => number) =>
     deltas.reduce((total, delta) => total + pick(delta), 0);
@@ -94,10 +111,13 @@ export function compareColumns(
       width: '84px',
       align: 'right',
       title: `${labels.b} minus ${labels.a}`,
-      sortValue: (layer) => byId.get(layer.id)?.deltaMs ?? MISSING,
+      sortValue: (layer) => {
+        const delta = byId.get(layer.id);
+        return delta && delta.fusedInto === undefined ? delta.deltaMs : MISSING;
+      },
       text: (layer) => {
         const delta = byId.get(layer.id);
-        return delta ? signedMs(delta.deltaMs) : '';
+        return delta ? (notApplicable(delta) ?? signedMs(delta.deltaMs)) : '';
       },
       total: () => signedMs(sum((delta) => delta.deltaMs)),
     },
@@ -109,7 +129,7 @@ export function compareColumns(
       sortValue: (layer) => byId.get(layer.id)?.relative ?? MISSING,
       text: (layer) => {
         const delta = byId.get(layer.id);
-        return delta ? signedPercent(delta.relative) : '';
+        return delta && delta.fusedInto === undefined ? signedPercent(delta.relative) : '';
       },
     },
   ];

@@ -44,9 +44,13 @@ const CSV_HEADER = [
   'share',
   'cumulative_share',
   'gmac_per_s',
+  'fused_into',
 ];
 
-/** Per-layer timings as CSV, one row per timed layer in execution order, with a header. */
+/**
+ * Per-layer timings as CSV, one row per layer in execution order, with a header; a layer fused
+ * into another (ONNX Runtime `fast`) has 0 ms and names that layer in `fused_into`.
+ */
 export function timingsCsv(result: ProfileResult, graph: ModelGraph): string {
   const table = timingTable(result.layers, graph, result.batch);
   const lines = [CSV_HEADER.join(',')];
@@ -68,6 +72,7 @@ export function timingsCsv(result: ProfileResult, graph: ModelGraph): string {
         (row?.share ?? 0).toFixed(6),
         (row?.cumulative ?? 0).toFixed(6),
         row?.gmacs === undefined ? '' : row.gmacs.toFixed(3),
+        timing.fusedInto === undefined ? '' : (graph.layers[timing.fusedInto]?.name ?? ''),
       ]
         .map(csvField)
         .join(','),

@@ -5,6 +5,7 @@ import type { ApiErrorInfo } from '../../../shared/errors';
 import type {
   BackendName,
   LayerTiming,
+  OnnxMode,
   ProfileEvent,
   ProfileResult,
 } from '../../../shared/profile';
@@ -52,6 +53,12 @@ export class LiveRun {
   cursor: number | null = null;
   /** The backend running it, once the run has started. */
   backend: BackendName | null = null;
+  /** False when each pass's layers arrive together at its end (ONNX Runtime). */
+  liveLayers = true;
+  /** The ONNX Runtime mode, on an ONNX Runtime backend. */
+  onnxMode: OnnxMode | null = null;
+  /** ONNX Runtime `fast` mode: each fused layer → the layer its time is charged to. */
+  readonly fusedInto = new Map<number, number>();
   result: ProfileResult | null = null;
   error: ApiErrorInfo | null = null;
   /** Events applied so far. */
@@ -80,6 +87,8 @@ export class LiveRun {
     switch (event.type) {
       case 'run-started':
         this.backend = event.backend;
+        this.liveLayers = event.liveLayers !== false;
+        this.onnxMode = event.onnxMode ?? null;
         progress.warmup = event.passes.warmup;
         progress.passCount = event.passes.warmup + event.passes.timed;
         progress.layers = event.layers;
@@ -96,6 +105,9 @@ export class LiveRun {
         progress.warming = event.pass < 0;
         progress.layersDone += 1;
         this.latest.set(event.layerId, event.ms);
+        if (event.fusedInto !== undefined) {
+          this.fusedInto.set(event.layerId, event.fusedInto);
+        }
         if (event.pass >= 0) {
           const list = this.timed.get(event.layerId) ?? [];
           list.push(event.ms);
@@ -130,15 +142,18 @@ export class LiveRun {
     const timings: LayerTiming[] = [];
     for (const [layerId, latest] of this.latest) {
       const times = this.timed.get(layerId);
+      const into = this.fusedInto.get(layerId);
       timings.push(
-        times && times.length > 0
-          ? {
-              layerId,
-              medianMs: median(times),
-              p95Ms: p95(times),
-              minMs: Math.min(...times),
-            }
-          : { layerId, medianMs: latest, p95Ms: latest, minMs: latest },
+        into !== undefined
+          ? { layerId, medianMs: 0, p95Ms: 0, minMs: 0, fusedInto: into }
+          : times && times.length > 0
+            ? {
+                layerId,
+                medianMs: median(times),
+                p95Ms: p95(times),
+                minMs: Math.min(...times),
+              }
+            : { layerId, medianMs: latest, p95Ms: latest, minMs: latest },
       );
     }
     return timings.sort((a, b) => a.layerId - b.layerId);

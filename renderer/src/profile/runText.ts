@@ -1,6 +1,36 @@
 // Words for a run: its backend, batch, mode, outcome and total, for lists and pickers.
+import { ONNX_BACKENDS, type BackendName, type LayerTiming } from '../../../shared/profile';
 import type { RunRecord } from '../state/profile.svelte';
 import { formatMs } from './format';
+
+/** The runtime that ran a backend, in words. */
+export function runtimeName(backend: BackendName | 'auto'): string {
+  if (backend === 'auto') {
+    return 'auto';
+  }
+  if (ONNX_BACKENDS.includes(backend)) {
+    return backend === 'onnxruntime-cuda' ? 'ONNX Runtime (CUDA)' : 'ONNX Runtime';
+  }
+  return `TensorFlow.js ${backend}`;
+}
+
+/**
+ * Which runtime and mode produced the numbers, and how many layers were timed or fused:
+ * `ONNX Runtime, fast: 108 layers timed, 237 fused`.
+ */
+export function runtimeLine(run: RunRecord, layers: readonly LayerTiming[]): string {
+  const backend = runBackend(run);
+  const onnxMode = run.live.result?.onnxMode ?? run.live.onnxMode ?? run.request.onnxMode;
+  const head = ONNX_BACKENDS.includes(backend as BackendName)
+    ? `${runtimeName(backend as BackendName)}, ${onnxMode ?? 'fast'}`
+    : runtimeName(backend as BackendName);
+  if (layers.length === 0) {
+    return head;
+  }
+  const fused = layers.filter((timing) => timing.fusedInto !== undefined).length;
+  const timed = `${layers.length - fused} layers timed`;
+  return fused > 0 ? `${head}: ${timed}, ${fused} fused` : `${head}: ${timed}`;
+}
 
 /** The backend that ran (or was asked for, before the run started). */
 export function runBackend(run: RunRecord): string {
@@ -11,7 +41,9 @@ export function runBackend(run: RunRecord): string {
 export function runSummary(run: RunRecord): string {
   const { request, live } = run;
   const stride = request.config.strideOn === '3x3' ? ' · stride 3×3' : '';
-  const head = `${runBackend(run)} · batch ${request.batch} · ${request.mode}${stride}`;
+  const onnxMode = live.result?.onnxMode ?? live.onnxMode ?? request.onnxMode;
+  const ort = onnxMode ? ` ${onnxMode}` : '';
+  const head = `${runBackend(run)}${ort} · batch ${request.batch} · ${request.mode}${stride}`;
   if (live.result) {
     const total = live.result.perLayerMedianMs ?? live.result.wholeMedianMs;
     return `${head} · ${formatMs(total)} · ${run.graph.name}`;

@@ -67,24 +67,62 @@ export interface TimeViewInput {
 
 /** Time: a log heat of each layer's time, summed times on collapsed groups, the time columns. */
 export function timeView(input: TimeViewInput): ViewOutput {
-  const values =
-    input.live ?? new Map(input.timings.map((timing) => [timing.layerId, timing.medianMs]));
+  const fused = fusedMap(input.timings);
+  const values = new Map<number, number>();
+  for (const [id, ms] of input.live ??
+    input.timings.map((timing) => [timing.layerId, timing.medianMs] as const)) {
+    values.set(id, fused.has(id) ? 0 : ms);
+  }
   const scale = logScale(values.values());
-  const columns = timeColumns(timingTable(input.timings, input.graph, input.batch));
+  const table = timingTable(input.timings, input.graph, input.batch);
+  const columns = timeColumns(table);
   if (!scale) {
     return { ...EMPTY, columns, heat: cursorOnly(input.cursor) };
   }
   const total = [...values.values()].reduce((sum, ms) => sum + ms, 0);
+  // Sums count each fused layer as 0 (its time is in its conv's); the graph paints it as its conv.
   const groupValues = input.hierarchy ? groupSums(values, input.hierarchy) : undefined;
   const heat = buildHeat({
-    values,
+    values: paintFused(values, fused),
     scale,
     hierarchy: input.hierarchy,
     groupValues,
     groupText: (_id, ms) => `${formatMs(ms)} · ${total > 0 ? ((ms / total) * 100).toFixed(1) : 0}%`,
     cursor: input.cursor,
   });
-  return { heat, columns, legend: timeLegend(scale) };
+  const legend = timeLegend(scale);
+  if (table.fusedCount > 0) {
+    legend.note = `${table.fusedCount} fused layers take the colour of the layer they run in`;
+  }
+  return { heat, columns, legend };
+}
+
+/** ONNX Runtime `fast` mode: each fused layer → the layer it was fused into. */
+export function fusedMap(timings: readonly LayerTiming[]): Map<number, number> {
+  const fused = new Map<number, number>();
+  for (const timing of timings) {
+    if (timing.fusedInto !== undefined) {
+      fused.set(timing.layerId, timing.fusedInto);
+    }
+  }
+  return fused;
+}
+
+/** The values to paint: a fused layer takes the value of the layer it was fused into. */
+export function paintFused(
+  values: ReadonlyMap<number, number>,
+  fused: ReadonlyMap<number, number>,
+): Map<number, number> {
+  const painted = new Map(values);
+  for (const [id, into] of fused) {
+    const value = values.get(into);
+    if (value === undefined) {
+      painted.delete(id);
+    } else {
+      painted.set(id, value);
+    }
+  }
+  return painted;
 }
 
 const cursorOnly = (cursor: number | null | undefined): Heat | null =>
@@ -159,24 +197,33 @@ export function compareView(input: CompareInput): ViewOutput {
     };
   }
   const values = new Map(comparison.deltas.map((delta) => [delta.layerId, delta.deltaMs]));
-  const scale = divergingScale(values.values());
-  const columns = compareColumns(comparison.deltas, { a: input.a.label, b: input.b.label });
+  const fused = comparison.deltas.filter((delta) => delta.fusedInto !== undefined);
+  // A fused layer's own Δ means nothing (its time is in its conv's): it keeps its type colour.
+  const painted = new Map(values);
+  fused.forEach((delta) => painted.delete(delta.layerId));
+  const scale = divergingScale(painted.values());
+  const names = input.graph.layers.map((layer) => layer.name);
+  const columns = compareColumns(comparison.deltas, { a: input.a.label, b: input.b.label }, names);
   if (!scale) {
     return { ...EMPTY, columns };
   }
   const heat = buildHeat({
-    values,
+    values: painted,
     scale,
     hierarchy: input.hierarchy,
     groupValues: input.hierarchy ? groupSums(values, input.hierarchy) : undefined,
     groupText: (_id, ms) => `Δ ${signedMsNumber(ms)} ms`,
   });
+  const fusedNote =
+    fused.length > 0
+      ? ` · ${fused.length} fused layers: Δ n/a (their time is in their conv's)`
+      : '';
   const legend: HeatLegend = {
     title: `Δ ms (${input.b.label} − ${input.a.label})`,
     shortTitle: 'Δ ms (B − A)',
     stops: scale.stops,
     ticks: scaleTicks(scale, signedMsNumber),
-    note: 'blue: B faster · red: B slower',
+    note: `blue: B faster · red: B slower${fusedNote}`,
   };
   return { heat, columns, legend };
 }

@@ -11,6 +11,8 @@ import {
   type BackendName,
   type BackendStatus,
   type InputSource,
+  type OnnxMode,
+  ONNX_BACKENDS,
   type ProfileEvent,
   type ProfileMode,
   type ProfileRequest,
@@ -32,6 +34,8 @@ export interface ProfileForm {
   mode: ProfileMode;
   stats: boolean;
   input: InputSource;
+  /** ONNX Runtime backends only: `fast` or `exact`. */
+  onnxMode: OnnxMode;
 }
 
 /** One run of this session. */
@@ -68,7 +72,11 @@ const CANCEL_GRACE_MS = 5000;
 
 /** The profile state of the app; one per InspectorState (see `profileStateFor`). */
 export class ProfileState {
-  form = $state<ProfileForm>({ ...DEFAULT_PROFILE, input: { kind: 'random', seed: 42 } });
+  form = $state<ProfileForm>({
+    ...DEFAULT_PROFILE,
+    input: { kind: 'random', seed: 42 },
+    onnxMode: 'fast',
+  });
   backends = $state.raw<BackendStatus[]>([]);
   runs = $state.raw<RunRecord[]>([]);
   phase = $state<ProfilePhase>('idle');
@@ -123,7 +131,11 @@ export class ProfileState {
     if (!graph || this.phase !== 'idle') {
       return;
     }
-    const request: ProfileRequest = { ...$state.snapshot(this.form), config: { ...graph.config } };
+    const { onnxMode, ...form } = $state.snapshot(this.form);
+    const request: ProfileRequest = { ...form, config: { ...graph.config } };
+    if (form.backend !== 'auto' && ONNX_BACKENDS.includes(form.backend)) {
+      request.onnxMode = onnxMode;
+    }
     this.phase = 'starting';
     this.notice = null;
     try {

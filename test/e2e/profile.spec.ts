@@ -211,6 +211,35 @@ test.describe('profile on a small model', () => {
     expect(slices[1].name).toBe('conv2d');
   });
 
+  test('ONNX Runtime fast: the mode is named, fused layers say so, the median column sums to the total', async ({
+    page,
+  }) => {
+    await openProfile(page, { runs: 3 });
+    await page.locator('.run-form select[name="backend"]').selectOption('onnxruntime');
+    await page.locator('.run-form select[name="onnx-mode"]').selectOption('fast');
+    await expect(page.getByTestId('onnx-mode-help')).toContainText('fused');
+    await runToEnd(page);
+    await expect(page.locator('[data-run-id]').first()).toContainText('onnxruntime fast');
+    const cells = await columnCells(page, 'Median ms');
+    expect(cells.size).toBe(SMALL_LAYERS);
+    const fused = [...cells.values()].filter((text) => text.startsWith('fused into '));
+    const timed = [...cells.values()].filter((text) => !text.startsWith('fused into '));
+    expect(fused.length).toBeGreaterThan(0);
+    // A layer is fused into a convolution, never into another fused layer.
+    expect(fused.every((text) => /^fused into conv2d(_\d+)?$/.test(text))).toBe(true);
+    const sum = timed.reduce((total, text) => total + Number(text), 0);
+    const total = Number(await totalCell(page, 'Median ms'));
+    expect(total).toBeGreaterThan(0);
+    expect(Math.abs(sum - total) / total).toBeLessThan(0.01);
+
+    await page.getByRole('tab', { name: 'Results' }).click();
+    await expect(page.getByTestId('runtime-line')).toHaveText(
+      `ONNX Runtime, fast: ${timed.length} layers timed, ${fused.length} fused`,
+    );
+    const reported = Number(await page.getByTestId('sum-of-medians').getAttribute('data-ms'));
+    expect(Math.abs(reported - total) / total).toBeLessThan(0.01);
+  });
+
   test('the feature-map grid shows the number of maps asked for, for a chosen image', async ({
     page,
   }) => {

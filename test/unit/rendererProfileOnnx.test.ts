@@ -145,7 +145,12 @@ describe('compare a tfjs run with an ORT run', () => {
       (column) => column.id === 'compare-delta',
     )!;
     const layer = graph.layers[fused[0].layerId];
-    expect(delta.text(layer, context)).toBe(`n/a (fused into ${names[fused[0].fusedInto!]})`);
+    expect(delta.text(layer, context)).toBe('n/a (fused)');
+    const columns = compareColumns(comparison.deltas, { a: 'A', b: 'B' }, names);
+    const b = columns.find((column) => column.id === 'compare-b')!;
+    const relative = columns.find((column) => column.id === 'compare-relative')!;
+    expect(b.text(layer, context)).toBe('fused');
+    expect(relative.text(layer, context)).toBe(`in ${names[fused[0].fusedInto!]}`);
     const conv = graph.layers[fused[0].fusedInto!];
     expect(delta.text(conv, context)).toMatch(/^[+−]?\d/);
     const view = compareView({

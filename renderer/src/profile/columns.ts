@@ -81,8 +81,13 @@ export function compareColumns(
   labels: { a: string; b: string },
   names: readonly string[] = [],
 ): TableColumn[] {
+  // A layer fused into a conv (ONNX Runtime `fast`) shows "fused" for the run it was fused in,
+  // and n/a for its Δ (its time is in the conv's); its Δ % cell names that conv.
+  const anyFused = deltas.some((delta) => delta.fusedInto !== undefined);
+  const msOrFused = (delta: LayerDelta | undefined, ms: number | undefined) =>
+    delta?.fusedInto !== undefined && ms === 0 ? 'fused' : cellMs(ms);
   const notApplicable = (delta: LayerDelta) =>
-    delta.fusedInto === undefined ? null : `n/a (${fusedText(delta.fusedInto, names)})`;
+    delta.fusedInto === undefined ? null : 'n/a (fused)';
   const byId = new Map(deltas.map((delta) => [delta.layerId, delta]));
   const sum = (pick: (delta: LayerDelta) => number) =>
     deltas.reduce((total, delta) => total + pick(delta), 0);
@@ -93,7 +98,7 @@ export function compareColumns(
       width: '84px',
       align: 'right',
       sortValue: (layer) => byId.get(layer.id)?.aMs ?? MISSING,
-      text: (layer) => cellMs(byId.get(layer.id)?.aMs),
+      text: (layer) => msOrFused(byId.get(layer.id), byId.get(layer.id)?.aMs),
       total: () => cellMs(sum((delta) => delta.aMs)),
     },
     {
@@ -102,13 +107,13 @@ export function compareColumns(
       width: '84px',
       align: 'right',
       sortValue: (layer) => byId.get(layer.id)?.bMs ?? MISSING,
-      text: (layer) => cellMs(byId.get(layer.id)?.bMs),
+      text: (layer) => msOrFused(byId.get(layer.id), byId.get(layer.id)?.bMs),
       total: () => cellMs(sum((delta) => delta.bMs)),
     },
     {
       id: 'compare-delta',
       label: 'Δ ms',
-      width: '84px',
+      width: anyFused ? '96px' : '84px',
       align: 'right',
       title: `${labels.b} minus ${labels.a}`,
       sortValue: (layer) => {
@@ -124,12 +129,17 @@ export function compareColumns(
     {
       id: 'compare-relative',
       label: 'Δ %',
-      width: '76px',
+      width: anyFused ? '112px' : '76px',
       align: 'right',
       sortValue: (layer) => byId.get(layer.id)?.relative ?? MISSING,
       text: (layer) => {
         const delta = byId.get(layer.id);
-        return delta && delta.fusedInto === undefined ? signedPercent(delta.relative) : '';
+        if (!delta) {
+          return '';
+        }
+        return delta.fusedInto === undefined
+          ? signedPercent(delta.relative)
+          : `in ${names[delta.fusedInto] ?? `layer ${delta.fusedInto}`}`;
       },
     },
   ];

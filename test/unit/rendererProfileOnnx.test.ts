@@ -168,6 +168,24 @@ describe('compare a tfjs run with an ORT run', () => {
 describe('live ORT events', () => {
   it('keeps liveLayers, the mode and fusedInto, and times fused layers as 0', () => {
     const live = new LiveRun('r');
+    const start: ProfileEvent = {
+      type: 'run-started',
+      runId: 'r',
+      backend: 'onnxruntime',
+      config: graph.config,
+      mode: 'per-layer',
+      passes: { warmup: 0, timed: 1 },
+      layers: graph.layers.length,
+      liveLayers: false,
+      onnxMode: 'fast',
+    };
+    const waiting = new LiveRun('r');
+    waiting.apply([start]);
+    // No layer is known to be running while ORT runs a pass: no execution cursor.
+    expect(waiting.cursor).toBeNull();
+    const tfStart = new LiveRun('r');
+    tfStart.apply([{ ...start, backend: 'wasm', liveLayers: true, onnxMode: undefined }]);
+    expect(tfStart.cursor).toBe(0);
     live.apply([
       {
         type: 'run-started',

@@ -49,7 +49,10 @@ export class LiveRun {
     layers: 0,
     passesDone: 0,
   };
-  /** The layer running now (the one after the last finished), or null between passes. */
+  /**
+   * The layer running now (the one after the last finished), or null between passes and on
+   * ONNX Runtime, which reports a pass only when it ends.
+   */
   cursor: number | null = null;
   /** The backend running it, once the run has started. */
   backend: BackendName | null = null;
@@ -78,6 +81,10 @@ export class LiveRun {
       if (event.runId === this.runId) {
         this.applyOne(event);
         this.applied += 1;
+        if (!this.liveLayers) {
+          // ONNX Runtime hands a pass over when it ends: no layer is known to be running now.
+          this.cursor = null;
+        }
       }
     }
   }

@@ -215,7 +215,13 @@ describe('API over HTTP', () => {
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({
       ok: true,
-      value: [{ name: 'tensorflow' }, { name: 'wasm' }, { name: 'cpu' }],
+      value: [
+        { name: 'tensorflow' },
+        { name: 'wasm' },
+        { name: 'cpu' },
+        { name: 'onnxruntime' },
+        { name: 'onnxruntime-cuda' },
+      ],
     });
     const bad = await send('/api/describe', auth, 'POST', '[{"depth":"deep"}]');
     expect(bad.status).toBe(400);

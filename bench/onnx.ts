@@ -8,7 +8,6 @@
  * Flags: --runs N (timed whole passes, default 20) --exports N (default 3) --profiled N (profiled
  * passes per mode, default 3).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { DEFAULT_CONFIG } from '../shared/modelConfig';
@@ -20,10 +19,9 @@ import { listOnnxBackends, ortThreads } from '../electron/engine/onnx/ortLoader'
 import { OrtRuntime, type OnnxOptimization } from '../electron/engine/onnx/ortRuntime';
 import { median } from '../electron/engine/profiler';
 import { buildResNeXt } from '../electron/engine/resnext';
+import { BENCHMARKS_FILE, sectionMarkers, writeSection } from './benchmarksFile';
 
-const FILE = 'docs/BENCHMARKS.md';
-const START = '<!-- onnx-bench:start -->';
-const END = '<!-- onnx-bench:end -->';
+const { start: START, end: END } = sectionMarkers('onnx');
 const TARGETS = { wholeMs: 100, ratio: 1.15, exportMs: 1500 };
 
 function flag(name: string, fallback: number): number {
@@ -220,18 +218,6 @@ function section(
   ].join('\n');
 }
 
-/** Replaces the onnx section of the file, or appends it; the rest stays as it is. */
-function writeSection(text: string): void {
-  const current = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${text}${current.slice(end + END.length)}`
-      : `${current.trimEnd()}\n\n${text}\n`;
-  writeFileSync(FILE, next);
-}
-
 async function main(): Promise<void> {
   const before = loadavg();
   const statuses = await listOnnxBackends();
@@ -248,9 +234,9 @@ async function main(): Promise<void> {
   }
   model.dispose();
   const text = section(whole, modes, statuses, { before, after: loadavg() });
-  writeSection(text);
+  writeSection('onnx', text);
   process.stdout.write(`${text}\n`);
-  log(`Written to ${FILE}`);
+  log(`Written to ${BENCHMARKS_FILE}`);
 }
 
 await main();

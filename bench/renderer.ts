@@ -12,7 +12,7 @@
 // --print (print the section, leave docs/BENCHMARKS.md alone), --default-only (ResNeXt-101
 // described at once, nothing else: for trying a change).
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
@@ -22,6 +22,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { contentSecurityPolicy } from '../shared/csp';
 import type { ModelConfig } from '../shared/modelConfig';
 import { syntheticGraph } from '../test/unit/rendererFixtures';
+import { sectionMarkers, writeSection } from './benchmarksFile';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist/renderer');
@@ -29,8 +30,7 @@ const DOC = path.join(ROOT, 'docs/BENCHMARKS.md');
 const PORT = 7450;
 const LIMITS = { coldMs: 1000, toggleMs: 300, blockMs: 200 };
 const BIG_BLOCKS = [3, 4, 23, 3, 100, 100, 70];
-const START = '<!-- renderer-bench:start -->';
-const END = '<!-- renderer-bench:end -->';
+const { start: START, end: END } = sectionMarkers('renderer');
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
@@ -308,17 +308,6 @@ function section(results: Result[], chromiumVersion: string): string {
   ].join('\n');
 }
 
-async function writeSection(text: string): Promise<void> {
-  const current = existsSync(DOC) ? await readFile(DOC, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${text}${current.slice(end + END.length)}`
-      : `${current.trimEnd()}\n\n${text}\n`;
-  await writeFile(DOC, next);
-}
-
 async function main(): Promise<void> {
   if (!args.includes('--no-build')) {
     const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
@@ -360,7 +349,7 @@ async function main(): Promise<void> {
     if (args.includes('--print')) {
       console.log(`\n${text}`);
     } else {
-      await writeSection(text);
+      writeSection('renderer', text, DOC);
       console.log(`\n${text}\n\nWritten to ${path.relative(ROOT, DOC)}.`);
     }
   } finally {

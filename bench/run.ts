@@ -9,7 +9,6 @@
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { listBackends } from '../electron/engine/backends';
@@ -17,11 +16,10 @@ import { TFJS_VERSION } from '../electron/engine/tf';
 import { median } from '../electron/engine/profiler';
 import type { BackendName, BackendStatus, ProfileResult } from '../shared/profile';
 import type { EngineBenchResult } from './engineBench';
+import { BENCHMARKS_FILE, sectionMarkers, writeSection } from './benchmarksFile';
 
-const FILE = 'docs/BENCHMARKS.md';
 const BUNDLE = '.cache/bench';
-const START = '<!-- engine-bench:start -->';
-const END = '<!-- engine-bench:end -->';
+const { start: START, end: END } = sectionMarkers('engine');
 const TARGETS = { wholeMs: 850, overhead: 1.1, rssBytes: 700e6 };
 
 function flag(name: string): string | undefined {
@@ -126,18 +124,6 @@ function section(
   ].join('\n');
 }
 
-/** Replaces the engine section of the file, or appends it; the rest stays as it is. */
-function writeSection(text: string): void {
-  const current = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${text}${current.slice(end + END.length)}`
-      : `${current.trimEnd()}\n\n${text}\n`;
-  writeFileSync(FILE, next);
-}
-
 /**
  * Bundles the benchmark child and the engine worker to plain JavaScript, as the shipped app runs
  * them: under tsx each thread would also carry the TypeScript loader (~70 MB of RSS).
@@ -171,9 +157,9 @@ async function main(): Promise<void> {
     results.push(runChild(backend, warmup, runs));
   }
   const text = section(results, statuses, { before, after: loadavg() });
-  writeSection(text);
+  writeSection('engine', text);
   process.stdout.write(`${text}\n`);
-  process.stderr.write(`Written to ${FILE}\n`);
+  process.stderr.write(`Written to ${BENCHMARKS_FILE}\n`);
 }
 
 await main();

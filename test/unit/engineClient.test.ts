@@ -3,22 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../electron/engine/client';
 import type { InspectorError } from '../../shared/errors';
-import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
-import { DEFAULT_PROFILE, type ProfileEvent, type ProfileRequest } from '../../shared/profile';
-
-const TINY: ModelConfig = {
-  ...DEFAULT_CONFIG,
-  depth: 50,
-  inputSize: 32,
-  classes: 10,
-  cardinality: 2,
-  width: 1,
-};
-const request = (change: Partial<ProfileRequest> = {}): ProfileRequest => ({
-  ...DEFAULT_PROFILE,
-  config: TINY,
-  ...change,
-});
+import { DEFAULT_CONFIG } from '../../shared/modelConfig';
+import type { ProfileEvent } from '../../shared/profile';
+import { TINY, tinyRequest as request } from './engineFixtures';
 
 let client: EngineClient | undefined;
 afterEach(async () => {

@@ -13,17 +13,9 @@ import { tf } from '../../electron/engine/tf';
 import { TfjsRuntime } from '../../electron/engine/tfjsRuntime';
 import { Engine } from '../../electron/engine/worker';
 import { InspectorError } from '../../shared/errors';
-import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
+import { DEFAULT_CONFIG } from '../../shared/modelConfig';
 import { DEFAULT_PROFILE } from '../../shared/profile';
-
-const TINY: ModelConfig = {
-  ...DEFAULT_CONFIG,
-  depth: 50,
-  inputSize: 32,
-  classes: 10,
-  cardinality: 2,
-  width: 1,
-};
+import { TINY } from './engineFixtures';
 
 let runtime: TfjsRuntime;
 beforeAll(async () => {

@@ -15,28 +15,8 @@ import type { LayerPassOptions, Runtime, RuntimeModel } from '../../electron/eng
 import { tf } from '../../electron/engine/tf';
 import { TfjsRuntime, type TfjsModel } from '../../electron/engine/tfjsRuntime';
 import { Engine, registerRuntime } from '../../electron/engine/worker';
-import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
-import {
-  DEFAULT_PROFILE,
-  type BackendName,
-  type ProfileEvent,
-  type ProfileRequest,
-} from '../../shared/profile';
-
-const TINY: ModelConfig = {
-  ...DEFAULT_CONFIG,
-  depth: 50,
-  inputSize: 32,
-  classes: 10,
-  cardinality: 2,
-  width: 1,
-};
-
-const request = (change: Partial<ProfileRequest> = {}): ProfileRequest => ({
-  ...DEFAULT_PROFILE,
-  config: TINY,
-  ...change,
-});
+import type { BackendName, ProfileEvent, ProfileRequest } from '../../shared/profile';
+import { TINY, tinyRequest as request } from './engineFixtures';
 
 /** Collects batches with their arrival times. */
 function collector() {

@@ -5,20 +5,11 @@ import { describeModel } from '../../electron/engine/describe';
 import { makeInput } from '../../electron/engine/inputData';
 import { runProfile } from '../../electron/engine/profiler';
 import { TfjsRuntime } from '../../electron/engine/tfjsRuntime';
-import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
 import { DEFAULT_PROFILE, type ProfileResult } from '../../shared/profile';
 import { profileReport, stageOf, timeBy, typeOf } from '../../shared/profileReport';
 import { profileTrace, type TraceFile } from '../../shared/trace';
-
-const TINY: ModelConfig = {
-  ...DEFAULT_CONFIG,
-  depth: 50,
-  inputSize: 32,
-  classes: 10,
-  cardinality: 2,
-  width: 1,
-};
+import { TINY } from './engineFixtures';
 
 let graph: ModelGraph;
 let result: ProfileResult;

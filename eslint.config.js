@@ -12,7 +12,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
 const forbid = {
   node: { group: nodeBuiltins, message: 'Node APIs are not available here.' },
   electron: { group: ['electron'], message: 'Only electron/main and electron/preload may import electron.' },
-  tfjs: { group: ['@tensorflow/*'], message: 'Only electron/engine may import TensorFlow.js.' },
+  tfjs: { group: ['@tensorflow/*', 'onnxruntime-*'], message: 'Only engine/ may import TensorFlow.js and ONNX Runtime.' },
   ui: { group: ['svelte', 'svelte/*', 'cytoscape', 'elkjs', 'elkjs/*'], message: 'UI libraries belong to renderer/.' },
   renderer: { group: ['**/renderer/**', '../renderer', '../../renderer'], message: 'Nothing imports the renderer.' },
   electronTree: { group: ['**/electron/**', '../electron', '../../electron'], message: 'The renderer and shared/ import only shared/.' },
@@ -20,6 +20,10 @@ const forbid = {
   serverCli: { group: ['**/server/**', '../server', '../server/*', '**/cli/**', '../cli', '../cli/*'], message: 'Entry points are imported by nothing.' },
   preload: { group: ['**/preload/**', '../preload', '../preload/*'], message: 'The preload is bundled on its own.' },
   engine: { group: ['**/engine/**', '../engine', '../engine/*'], message: 'The preload cannot reach the engine.' },
+  engineHosts: { group: ['**/engine/node/**', '../node/**', '**/engine/window/**', '../window/**'], message: 'The engine core is portable: a host imports it, never the other way.' },
+  windowHost: { group: ['**/engine/window/**'], message: 'The window host runs in the renderer; Node code cannot import it.' },
+  nodeHost: { group: ['**/engine/node/**', '../node/**'], message: 'The Node host is Node-only; the window cannot import it.' },
+  engineCore: { group: ['**/engine/core/**'], message: 'The renderer reaches the engine through engine/window/ only.' },
 };
 const restrict = (...names) => ({
   'no-restricted-imports': ['error', { patterns: names.map((name) => forbid[name]) }],
@@ -49,9 +53,11 @@ export default tseslint.config(
   { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   { files: ['**/*.svelte'], rules: { 'svelte/no-at-html-tags': 'error' } },
   { files: ['shared/**'], rules: restrict('node', 'electron', 'tfjs', 'ui', 'renderer', 'electronTree') },
-  { files: ['electron/engine/**'], rules: restrict('electron', 'ui', 'renderer', 'mainOnly', 'serverCli', 'preload') },
-  { files: ['electron/main/**'], rules: restrict('ui', 'renderer', 'serverCli', 'preload', 'tfjs') },
+  { files: ['engine/core/**'], rules: restrict('node', 'electron', 'ui', 'renderer', 'electronTree', 'engineHosts') },
+  { files: ['engine/node/**'], rules: restrict('electron', 'ui', 'renderer', 'electronTree', 'windowHost') },
+  { files: ['engine/window/**'], rules: restrict('node', 'electron', 'ui', 'renderer', 'electronTree', 'nodeHost') },
+  { files: ['electron/main/**'], rules: restrict('ui', 'renderer', 'serverCli', 'preload', 'tfjs', 'windowHost') },
   { files: ['electron/preload/**'], rules: restrict('node', 'tfjs', 'ui', 'renderer', 'mainOnly', 'serverCli', 'engine') },
-  { files: ['electron/server/**', 'electron/cli/**'], rules: restrict('electron', 'ui', 'renderer', 'mainOnly', 'preload') },
-  { files: ['renderer/**'], rules: restrict('node', 'electron', 'tfjs', 'electronTree') },
+  { files: ['electron/server/**', 'electron/cli/**'], rules: restrict('electron', 'ui', 'renderer', 'mainOnly', 'preload', 'windowHost') },
+  { files: ['renderer/**'], rules: restrict('node', 'electron', 'tfjs', 'electronTree', 'engineCore', 'nodeHost') },
 );

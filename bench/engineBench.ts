@@ -1,10 +1,10 @@
 /**
  * One backend's engine benchmark, run in a child process of bench/run.ts so that its peak RSS is
- * its own: the default model profiled through EngineClient (the engine in a worker, as the app and
- * the CLI run it). Prints one JSON line on stdout.
+ * its own: the default model profiled through EngineClient (the engine in a process of its own, as
+ * the app and the CLI run it). Prints one JSON line on stdout.
  */
-import { pathToFileURL } from 'node:url';
-import { EngineClient } from '../electron/engine/client';
+import { EngineClient } from '../engine/node/client';
+import { forkSpawner } from '../engine/node/spawn';
 import { DEFAULT_CONFIG } from '../shared/modelConfig';
 import type { BackendName, ProfileEvent, ProfileResult } from '../shared/profile';
 
@@ -16,7 +16,7 @@ export interface EngineBenchResult {
   result: ProfileResult;
   /** Seconds from the request to the run's start (building the model). */
   buildSeconds: number;
-  /** Peak resident set size of the process (host and worker thread), bytes. */
+  /** Peak resident set size of the engine process, bytes. */
   peakRssBytes: number;
   /** The fastest timed pass's sum of per-layer times: the least disturbed by other load. */
   perLayerFastestMs: number;
@@ -26,9 +26,9 @@ async function main(): Promise<void> {
   const backend = process.argv[2] as BackendName;
   const warmup = Number(process.argv[3] ?? 1);
   const runs = Number(process.argv[4] ?? 5);
-  // The bundled worker, passed by bench/run.ts; without it, the worker next to the client module.
-  const worker = process.argv[5];
-  const client = new EngineClient(worker ? { workerUrl: pathToFileURL(worker), execArgv: [] } : {});
+  // The bundled engine, passed by bench/run.ts; without it, the engine next to the client module.
+  const engine = process.argv[5];
+  const client = new EngineClient(engine ? { spawner: forkSpawner(engine) } : {});
   const start = performance.now();
   let startedAt = 0;
   const finished = new Promise<ProfileResult>((resolve, reject) => {
@@ -57,6 +57,9 @@ async function main(): Promise<void> {
     stats: false,
   });
   const result = await finished;
+  // The engine reports its peak every 250 ms: wait for a report made after the run.
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  const enginePeak = client.enginePeakRss;
   await client.dispose();
   const report: EngineBenchResult = {
     backend,
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
     runs,
     result: { ...result, layers: [], layerMsByPass: undefined },
     buildSeconds: (startedAt - start) / 1000,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: enginePeak,
     perLayerFastestMs: Math.min(
       ...(result.layerMsByPass ?? []).map((times) => times.reduce((sum, ms) => sum + ms, 0)),
     ),

@@ -10,15 +10,15 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { DEFAULT_CONFIG } from '../shared/modelConfig';
+import { DEFAULT_CONFIG, inputShapeOf } from '../shared/modelConfig';
 import type { BackendStatus } from '../shared/profile';
-import { useBackend } from '../electron/engine/backends';
-import { makeInput } from '../electron/engine/inputData';
-import { exportToOnnx } from '../electron/engine/onnx/exporter';
-import { listOnnxBackends, ortThreads } from '../electron/engine/onnx/ortLoader';
-import { OrtRuntime, type OnnxOptimization } from '../electron/engine/onnx/ortRuntime';
-import { median } from '../electron/engine/profiler';
-import { buildResNeXt } from '../electron/engine/resnext';
+import { useBackend } from '../engine/node/backends';
+import { syntheticInput } from '../engine/core/inputData';
+import { exportToOnnx } from '../engine/core/onnx/exporter';
+import { listOnnxBackends, ortThreads } from '../engine/node/onnx/ortLoader';
+import { OrtRuntime, type OnnxOptimization } from '../engine/node/onnx/ortRuntime';
+import { median } from '../engine/core/profiler';
+import { buildResNeXt } from '../engine/core/resnext';
 import { BENCHMARKS_FILE, sectionMarkers, writeSection } from './benchmarksFile';
 
 const { start: START, end: END } = sectionMarkers('onnx');
@@ -55,7 +55,7 @@ interface ModeResult {
 async function profileMode(
   optimization: OnnxOptimization,
   model: ReturnType<typeof buildResNeXt>,
-  batch: ReturnType<typeof makeInput>,
+  batch: ReturnType<typeof syntheticInput>,
   passes: number,
 ): Promise<ModeResult> {
   const runtime = new OrtRuntime('onnxruntime', ort, { optimization });
@@ -98,7 +98,7 @@ interface WholeResult {
 
 async function wholePasses(
   model: ReturnType<typeof buildResNeXt>,
-  batch: ReturnType<typeof makeInput>,
+  batch: ReturnType<typeof syntheticInput>,
   runs: number,
   exports: number,
 ): Promise<WholeResult> {
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
   await useBackend('auto');
   log('Building the default model…');
   const model = buildResNeXt({ ...DEFAULT_CONFIG });
-  const batch = makeInput({ kind: 'random', seed: 42 }, DEFAULT_CONFIG, 1);
+  const batch = syntheticInput({ kind: 'random', seed: 42 }, inputShapeOf(DEFAULT_CONFIG), 1);
   log('Export and whole passes…');
   const whole = await wholePasses(model, batch, flag('runs', 20), flag('exports', 3));
   const modes: ModeResult[] = [];

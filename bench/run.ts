@@ -11,9 +11,9 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
-import { listBackends } from '../electron/engine/backends';
-import { TFJS_VERSION } from '../electron/engine/tf';
-import { median } from '../electron/engine/profiler';
+import { listBackends } from '../engine/node/backends';
+import { TFJS_VERSION } from '../engine/core/tf';
+import { median } from '../engine/core/profiler';
 import type { BackendName, BackendStatus, ProfileResult } from '../shared/profile';
 import type { EngineBenchResult } from './engineBench';
 import { BENCHMARKS_FILE, sectionMarkers, writeSection } from './benchmarksFile';
@@ -36,7 +36,7 @@ function runChild(backend: BackendName, warmup: number, runs: number): EngineBen
       backend,
       String(warmup),
       String(runs),
-      path.resolve(`${BUNDLE}/worker.cjs`),
+      path.resolve(`${BUNDLE}/process.cjs`),
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
   );
@@ -130,7 +130,7 @@ function section(
  */
 async function bundle(): Promise<void> {
   await build({
-    entryPoints: ['bench/engineBench.ts', 'electron/engine/worker.ts'],
+    entryPoints: ['bench/engineBench.ts', 'engine/node/process.ts'],
     outdir: BUNDLE,
     entryNames: '[name]',
     bundle: true,

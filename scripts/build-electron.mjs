@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run build:electron`: bundles the Electron main process, the engine worker and the
-// sandboxed preload with esbuild into dist/electron/ (main.cjs, engineWorker.cjs, preload.cjs).
-// Main and worker keep npm packages external (electron-builder packs them); the preload bundles
+// `npm run build:electron`: bundles the Electron main process, the engine process and the
+// sandboxed preload with esbuild into dist/electron/ (main.cjs, engine.cjs, preload.cjs).
+// Main and engine keep npm packages external (electron-builder packs them); the preload bundles
 // everything but `electron`, since a sandboxed preload can require nothing else.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -27,7 +27,7 @@ await Promise.all([
   build({
     ...common,
     ...importMetaUrl,
-    entryPoints: { main: 'electron/main/main.ts', engineWorker: 'electron/engine/worker.ts' },
+    entryPoints: { main: 'electron/main/main.ts', engine: 'engine/node/process.ts' },
     outdir,
     outExtension: { '.js': '.cjs' },
     packages: 'external',
@@ -40,4 +40,4 @@ await Promise.all([
     target: 'chrome140',
   }),
 ]);
-console.log(`Built ${outdir}/main.cjs, engineWorker.cjs and preload.cjs.`);
+console.log(`Built ${outdir}/main.cjs, engine.cjs and preload.cjs.`);

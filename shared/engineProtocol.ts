@@ -1,6 +1,7 @@
 /**
- * The typed messages between a host (EngineClient) and the engine worker. Pure types: the host
- * side lives in electron/engine/client.ts, the worker side in electron/engine/worker.ts.
+ * The typed messages between a host's client and the engine it runs (an OS process of its own, or
+ * a Web Worker in the window). Pure types: the engine side is engine/core/engine.ts `serveEngine`;
+ * the clients are engine/node/client.ts and engine/window/client.ts.
  */
 import type { ActivationOptions } from './api';
 import type { Result } from './errors';
@@ -41,18 +42,27 @@ export interface EngineCrashMessage {
 /** A message from the host to the worker. */
 export type EngineHostMessage = EngineCallMessage | EngineCrashMessage;
 
-/** A message from the worker to the host. */
+/** A message from the engine to the host. */
 export type EngineWorkerMessage =
-  /** The worker has loaded and listens. */
+  /** The engine has loaded and listens. */
   | { kind: 'ready' }
+  /** The engine process exits next; every message before this one has been sent. */
+  | { kind: 'exiting' }
+  /** Call `id` has arrived and starts now; sent before the call runs. */
+  | { kind: 'accepted'; id: number }
+  /** The engine's resident memory now and at its peak, reported every so often where it can tell. */
+  | { kind: 'memory'; rssBytes: number; peakRssBytes: number }
   /** The outcome of call `id`. */
   | { kind: 'result'; id: number; result: Result<unknown> }
   /** A batch of profile events, in order. */
   | { kind: 'events'; events: ProfileEvent[] }
-  /** An error left the runtime unusable; the worker exits next and should be restarted. */
-  | { kind: 'fatal'; reason: string };
+  /**
+   * The engine is about to end: an error left its runtime unusable (a WebAssembly abort), or an
+   * exception escaped (`uncaught`). The host starts a fresh engine for the next call.
+   */
+  | { kind: 'fatal'; reason: string; uncaught?: boolean };
 
-/** What the host passes to a new worker. */
+/** What the host passes to a new engine. */
 export interface EngineWorkerData {
   /** Honour `crash` messages (tests only). */
   testHooks: boolean;

@@ -206,6 +206,11 @@ export function configKey(config: ModelConfig): string {
   return CONFIG_FIELDS.map((field) => `${field}=${config[field]}`).join(';');
 }
 
+/** The input of a config's model, per image: [height, width, channels]. */
+export function inputShapeOf(config: ModelConfig): [number, number, number] {
+  return [config.inputSize, config.inputSize, config.channels];
+}
+
 /** The shape of one of the four stages of a config. */
 export interface StageSpec {
   /** Stage number, 1–4. */

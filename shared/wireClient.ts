@@ -15,6 +15,7 @@ import {
   type WireCall,
   type WireServerMessage,
 } from './wire';
+import { base64ToBytes } from './base64';
 
 /** The part of a WebSocket the client uses (the browser's WebSocket and `ws` both fit). */
 export interface SocketLike {
@@ -220,15 +221,6 @@ const MIME: Record<SaveFileKind, string> = {
   trace: 'application/json',
 };
 
-function base64Bytes(base64: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) {
-    bytes[i] = binary.charCodeAt(i);
-  }
-  return bytes;
-}
-
 /** Validates a saveFile call (throws INVALID_REQUEST) and prepares its content. */
 export function prepareDownload(
   kind: unknown,
@@ -240,7 +232,7 @@ export function prepareDownload(
   };
   const [checkedKind, checkedData, name] = args;
   return {
-    content: checkedKind === 'png' ? base64Bytes(checkedData) : checkedData,
+    content: checkedKind === 'png' ? base64ToBytes(checkedData) : checkedData,
     type: MIME[checkedKind],
     name,
   };

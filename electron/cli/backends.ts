@@ -1,5 +1,5 @@
 /** `backends`: each tfjs backend, available or not, and why. */
-import { listBackends } from '../engine/backends';
+import { listBackends } from '../../engine/node/backends';
 import { parseFlags } from './args';
 import type { CliCommand } from './command';
 

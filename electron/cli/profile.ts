@@ -17,8 +17,9 @@ import {
 } from '../../shared/profile';
 import { profileReport } from '../../shared/profileReport';
 import { profileTrace } from '../../shared/trace';
-import { EngineClient } from '../engine/client';
-import { checkMemory, defaultBudget } from '../engine/memoryGuard';
+import { EngineClient } from '../../engine/node/client';
+import { checkMemory } from '../../engine/core/memoryGuard';
+import { nodeBudget } from '../../engine/node/memory';
 import { parseFlags, UsageError, type ParsedFlags } from './args';
 import type { CliCommand, CliIo } from './command';
 import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, configFromFlags } from './summary';
@@ -204,7 +205,7 @@ export const command: CliCommand = {
       return 0;
     }
     const request = requestFromFlags(flags);
-    const budget = request.memoryBudgetBytes ?? defaultBudget(request.backend);
+    const budget = request.memoryBudgetBytes ?? nodeBudget(request.backend);
     checkMemory(request.config, request.batch, budget);
     const client = new EngineClient();
     try {

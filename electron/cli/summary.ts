@@ -2,10 +2,11 @@
 import { InspectorError } from '../../shared/errors';
 import { CONFIG_FIELDS, validateConfig, type ModelConfig } from '../../shared/modelConfig';
 import { formatSummary, SUMMARY_FORMATS, type SummaryFormat } from '../../shared/summaryFormat';
-import { useBackend } from '../engine/backends';
-import { describeModel } from '../engine/describe';
-import { checkMemory, defaultBudget } from '../engine/memoryGuard';
-import { buildResNeXt } from '../engine/resnext';
+import { useBackend } from '../../engine/node/backends';
+import { describeModel } from '../../engine/core/describe';
+import { checkMemory } from '../../engine/core/memoryGuard';
+import { nodeBudget } from '../../engine/node/memory';
+import { buildResNeXt } from '../../engine/core/resnext';
 import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
 import type { CliCommand } from './command';
 
@@ -80,7 +81,7 @@ export const command: CliCommand = {
     const config = configFromFlags(flags);
     const format = (flags.format ?? 'text') as SummaryFormat;
     // Building allocates every weight: refuse what would not fit, as the engine's describe does.
-    checkMemory(config, 1, defaultBudget('auto'));
+    checkMemory(config, 1, nodeBudget('auto'));
     await useBackend('auto');
     const model = buildResNeXt(config);
     try {

@@ -1,15 +1,15 @@
 /**
- * The Electron main process: registers app://, starts the engine in a worker thread, registers
- * the validated IPC handlers, opens the one window and sets the menu. Bundled by esbuild to
- * dist/electron/main.cjs (scripts/build-electron.mjs), next to preload.cjs and engineWorker.cjs.
+ * The Electron main process: registers app://, starts the engine in a utility process of its own,
+ * registers the validated IPC handlers, opens the one window and sets the menu. Bundled by esbuild
+ * to dist/electron/main.cjs (scripts/build-electron.mjs), next to preload.cjs and engine.cjs.
  */
 import { app, type BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { MenuCommand } from '../../shared/api';
 import { IPC_MENU } from '../../shared/wire';
-import { EngineClient } from '../engine/client';
+import { EngineClient } from '../../engine/node/client';
+import { utilitySpawner } from './engineProcess';
 import { mainHandlers } from './handlers';
 import { forwardProfileEvents, registerApiHandlers, windowRuns } from './ipc';
 import { menuTemplate } from './menu';
@@ -50,8 +50,7 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, (request) => appResponse(request.url, RENDERER_DIR));
   denyPermissions(session.defaultSession);
   const engine = new EngineClient({
-    workerUrl: pathToFileURL(path.join(BUNDLE_DIR, 'engineWorker.cjs')),
-    execArgv: [],
+    spawner: utilitySpawner(path.join(BUNDLE_DIR, 'engine.cjs')),
   });
   const runs = windowRuns(engine);
   cancelWindowRuns = runs.cancelAll;

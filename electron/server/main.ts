@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineService } from '../../shared/wire';
-import { EngineClient } from '../engine/client';
+import { EngineClient } from '../../engine/node/client';
 import { isLoopback, parseServeArgs, USAGE, type ServeArgs } from './args';
 import { resolveToken } from './auth';
 import { buildRenderer } from './buildRenderer';

@@ -1,19 +1,20 @@
 // Activation statistics and feature maps: exact values on known arrays, then every layer of a
 // tiny ResNeXt (depth 50, input 32, 10 classes) through the profiler's statistics pass.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { activationStats, featureMaps } from '../../electron/engine/activations';
-import { useBackend } from '../../electron/engine/backends';
+import { activationStats, featureMaps } from '../../engine/core/activations';
+import { useBackend } from '../../engine/node/backends';
 import {
-  decodeImage,
   imageToValues,
   makeInput,
   seededNormal,
-} from '../../electron/engine/inputData';
-import { runProfile } from '../../electron/engine/profiler';
-import { TfjsRuntime, type TfjsModel } from '../../electron/engine/tfjsRuntime';
+  syntheticInput,
+} from '../../engine/core/inputData';
+import { decodeImage } from '../../engine/node/images';
+import { runProfile } from '../../engine/core/profiler';
+import { TfjsRuntime, type TfjsModel } from '../../engine/core/tfjsRuntime';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
+import { DEFAULT_CONFIG, type ModelConfig, inputShapeOf } from '../../shared/modelConfig';
 import { DEFAULT_PROFILE, type ActivationStats } from '../../shared/profile';
 
 const TINY: ModelConfig = { ...DEFAULT_CONFIG, depth: 50, inputSize: 32, classes: 10 };
@@ -77,7 +78,7 @@ describe('input data', () => {
     expect(Math.abs(stats.std - 1)).toBeLessThan(0.02);
   });
 
-  it('decodes PNG and JPEG and resizes to the input size in [0, 1]', () => {
+  it('decodes PNG and JPEG and resizes to the input size in [0, 1]', async () => {
     const png = new PNG({ width: 4, height: 2 });
     png.data.fill(255);
     for (let pixel = 0; pixel < 4; pixel += 1) {
@@ -85,15 +86,16 @@ describe('input data', () => {
     }
     const pngImage = decodeImage(PNG.sync.write(png));
     expect([pngImage.width, pngImage.height]).toEqual([4, 2]);
-    const values = imageToValues(pngImage, 2, 3);
+    const values = imageToValues(pngImage, [2, 2, 3]);
     expect(Array.from(values.filter((_, i) => i % 3 === 1))).toEqual([1, 1, 1, 1]);
     expect(values[0]).toBeLessThan(0.5); // top row: red 0
     expect(values[2 * 3]).toBeGreaterThan(0.5); // bottom row: red 255
     const jpg = jpeg.encode({ width: 8, height: 8, data: Buffer.alloc(8 * 8 * 4, 200) }, 95);
-    const input = makeInput(
+    const input = await makeInput(
       { kind: 'image', base64: jpg.data.toString('base64') },
-      { ...TINY, channels: 1 },
+      inputShapeOf({ ...TINY, channels: 1 }),
       2,
+      decodeImage,
     );
     expect(input.shape).toEqual([2, 32, 32, 1]);
     expect(Math.abs(input.data[0] - 200 / 255)).toBeLessThan(0.02);
@@ -129,7 +131,9 @@ describe('statistics of every layer of a tiny ResNeXt', () => {
   beforeAll(async () => {
     runtime = new TfjsRuntime(await useBackend('wasm'));
     model = await runtime.build(TINY);
-    const input = runtime.loadInput(makeInput({ kind: 'random', seed: 42 }, TINY, 2));
+    const input = runtime.loadInput(
+      syntheticInput({ kind: 'random', seed: 42 }, inputShapeOf(TINY), 2),
+    );
     const result = await runProfile(
       runtime,
       model,

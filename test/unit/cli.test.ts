@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importFailureReason, listBackends, useBackend } from '../../electron/engine/backends';
-import { tf } from '../../electron/engine/tf';
+import { importFailureReason, listBackends, useBackend } from '../../engine/node/backends';
+import { tf } from '../../engine/core/tf';
 import { BLOCKS_BY_DEPTH } from '../../shared/modelConfig';
 import { BACKEND_ORDER } from '../../shared/profile';
 import { closedForm } from './resnextClosedForm';

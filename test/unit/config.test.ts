@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildResNeXt } from '../../electron/engine/resnext';
+import { buildResNeXt } from '../../engine/core/resnext';
 import {
   configKey,
   configName,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { IpcMainInvokeEvent, IpcRendererEvent } from 'electron';
 import { WebSocket } from 'ws';
 import type { InspectorApi } from '../../shared/api';
-import { EngineClient } from '../../electron/engine/client';
+import { EngineClient } from '../../engine/node/client';
 import { mainHandlers } from '../../electron/main/handlers';
 import {
   forwardProfileEvents,

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../electron/engine/backends';
-import { describeModel } from '../../electron/engine/describe';
-import { buildResNeXt } from '../../electron/engine/resnext';
-import { tf } from '../../electron/engine/tf';
+import { useBackend } from '../../engine/node/backends';
+import { describeModel } from '../../engine/core/describe';
+import { buildResNeXt } from '../../engine/core/resnext';
+import { tf } from '../../engine/core/tf';
 import { BLOCKS_BY_DEPTH, DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
 import type { LayerInfo, ModelGraph } from '../../shared/modelGraph';
 import { closedForm } from './resnextClosedForm';

@@ -1,7 +1,8 @@
-// EngineClient against the real engine worker: calls, streamed events, cancel, crash recovery
+// EngineClient against the real engine process: calls, streamed events, cancel, crash recovery
 // and the memory guard, on a tiny ResNeXt.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineClient } from '../../electron/engine/client';
+import { EngineClient } from '../../engine/node/client';
 import type { InspectorError } from '../../shared/errors';
 import { DEFAULT_CONFIG } from '../../shared/modelConfig';
 import type { ProfileEvent } from '../../shared/profile';
@@ -150,7 +151,7 @@ describe('EngineClient', () => {
   });
 
   for (const how of ['exit', 'throw', 'abort', 'terminate'] as const) {
-    it(`reports a worker killed by ${how} as ENGINE_CRASHED and starts a fresh one`, async () => {
+    it(`reports an engine killed by ${how} as ENGINE_CRASHED and starts a fresh one`, async () => {
       client = new EngineClient({ testHooks: true });
       const runs = watch(client);
       const { runId } = await client.profile(request({ warmup: 0, runs: 500 }));
@@ -169,7 +170,7 @@ describe('EngineClient', () => {
           throw: /^The engine crashed: Test hook: the engine threw on purpose/,
           abort: /^The engine failed: Aborted\(OOM\)/,
           exit: /^The engine exited with code 3/,
-          terminate: /^The engine exited with code 1/,
+          terminate: /^The engine was killed \(SIGKILL\)/,
         }[how],
       );
       expect(message).toMatch(/it restarts on the next request\.$/);
@@ -178,7 +179,7 @@ describe('EngineClient', () => {
     });
   }
 
-  it('rejects calls pending when the worker dies', async () => {
+  it('rejects calls the engine had accepted when it dies', async () => {
     client = new EngineClient({ testHooks: true });
     const runs = watch(client);
     const { runId } = await client.profile(request({ warmup: 0, runs: 500 }));
@@ -205,5 +206,99 @@ describe('EngineClient', () => {
     expect(error.message).toMatch(
       /^Batch 512 at 1024×1024 needs about [\d.]+ [GT]B .* above the memory budget of [\d.]+ [MG]B;/,
     );
+  });
+});
+
+describe('the engine process', () => {
+  it('runs in an OS process of its own whose command line names it', async () => {
+    client = new EngineClient();
+    await client.backends();
+    const pid = client.pid;
+    expect(pid).toBeDefined();
+    expect(pid).not.toBe(process.pid);
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    expect(commandLine).toContain('--resnext-inspector-engine');
+    expect(commandLine).toMatch(/--max-old-space-size=\d+/);
+  });
+
+  it('killed with kill -9 mid-run: the run ends ENGINE_CRASHED and requests sent meanwhile go to a fresh engine', async () => {
+    client = new EngineClient();
+    const runs = watch(client);
+    const { runId } = await client.profile(request({ warmup: 0, runs: 500 }));
+    await runs.firstTimedLayer(runId);
+    const dead = client.pid!;
+    process.kill(dead, 'SIGKILL');
+    // Sent before the client has seen the exit: none may fail for having gone to the dying engine.
+    const asked = [
+      client.describe(TINY),
+      client.backends(),
+      client.describe(TINY),
+      client.backends(),
+    ];
+    const answers = await Promise.allSettled(asked);
+    expect(answers.map((answer) => answer.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(client.pid).not.toBe(dead);
+    const last = (await runs.end(runId)).at(-1);
+    expect(last).toMatchObject({
+      type: 'error',
+      error: {
+        code: 'ENGINE_CRASHED',
+        message: 'The engine was killed (SIGKILL); it restarts on the next request.',
+      },
+    });
+  });
+
+  it('stops an engine that goes over its memory cap; the next request gets a fresh one', async () => {
+    let overCap = false;
+    client = new EngineClient({
+      capBytes: 2 * 2 ** 30,
+      readRss: () => (overCap ? 3 * 2 ** 30 : 2 ** 28),
+    });
+    const runs = watch(client);
+    const { runId } = await client.profile(request({ warmup: 0, runs: 500 }));
+    await runs.firstTimedLayer(runId);
+    overCap = true;
+    const last = (await runs.end(runId)).at(-1);
+    expect(last).toMatchObject({ type: 'error', error: { code: 'ENGINE_CRASHED' } });
+    expect(last?.type === 'error' && last.error.message).toBe(
+      'The engine went over its memory cap (3.2 GB of 2.1 GB); lower the batch or the input size; it restarts on the next request.',
+    );
+    overCap = false;
+    expect((await client.describe(TINY)).layers).toHaveLength(175);
+  });
+
+  it('cancels a whole pass it cannot interrupt within a second, and a queued run still runs', async () => {
+    client = new EngineClient();
+    const runs = watch(client);
+    // Whole passes of a few seconds each: the engine cannot stop inside one.
+    const slow = request({
+      config: { ...DEFAULT_CONFIG, depth: 50, classes: 10 },
+      batch: 8,
+      mode: 'whole',
+      warmup: 0,
+      runs: 20,
+    });
+    const { runId } = await client.profile(slow);
+    const queued = await client.profile(request({ mode: 'whole', warmup: 0, runs: 1 }));
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (runs.events(runId).some((event) => event.type === 'run-started')) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // inside the first pass
+    const cancelledAt = performance.now();
+    void client.cancel(runId);
+    const events = await runs.end(runId);
+    expect(performance.now() - cancelledAt).toBeLessThan(1000);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'CANCELLED' } });
+    expect((await runs.end(queued.runId)).at(-1)?.type).toBe('run-finished');
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../electron/engine/backends';
-import { GroupedConv2D } from '../../electron/engine/groupedConv2d';
-import { tf } from '../../electron/engine/tf';
+import { useBackend } from '../../engine/node/backends';
+import { GroupedConv2D } from '../../engine/core/groupedConv2d';
+import { tf } from '../../engine/core/tf';
 
 /** Deterministic values in [-1, 1). */
 function values(count: number, seed: number): Float64Array {

@@ -4,9 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EngineClient } from '../../electron/engine/client';
+import { EngineClient } from '../../engine/node/client';
+import { forkSpawner } from '../../engine/node/spawn';
 
 const OUT = 'dist/electron';
 const requires = (file: string): string[] =>
@@ -38,11 +38,8 @@ describe('Electron bundles', () => {
     expect(requires('main.cjs')).toContain('electron');
   });
 
-  it('runs the engine from the worker bundle', async () => {
-    const engine = new EngineClient({
-      workerUrl: pathToFileURL(path.resolve(OUT, 'engineWorker.cjs')),
-      execArgv: [],
-    });
+  it('runs the engine process from its bundle', async () => {
+    const engine = new EngineClient({ spawner: forkSpawner(path.resolve(OUT, 'engine.cjs')) });
     try {
       const backends = await engine.backends();
       expect(backends.find((backend) => backend.name === 'wasm')).toMatchObject({

@@ -1,19 +1,20 @@
 // The memory guard: its estimate against built models and a measured peak, and its refusal.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../electron/engine/backends';
-import { makeInput } from '../../electron/engine/inputData';
+import { useBackend } from '../../engine/node/backends';
+import { syntheticInput } from '../../engine/core/inputData';
 import {
   checkMemory,
   defaultBudget,
   estimateMemory,
   formatBytes,
   WASM_HEAP_BYTES,
-} from '../../electron/engine/memoryGuard';
-import { tf } from '../../electron/engine/tf';
-import { TfjsRuntime } from '../../electron/engine/tfjsRuntime';
-import { Engine } from '../../electron/engine/worker';
+} from '../../engine/core/memoryGuard';
+import { tf } from '../../engine/core/tf';
+import { TfjsRuntime } from '../../engine/core/tfjsRuntime';
+import { Engine } from '../../engine/core/engine';
+import { nodeHost } from '../../engine/node/host';
 import { InspectorError } from '../../shared/errors';
-import { DEFAULT_CONFIG } from '../../shared/modelConfig';
+import { DEFAULT_CONFIG, inputShapeOf } from '../../shared/modelConfig';
 import { DEFAULT_PROFILE } from '../../shared/profile';
 import { TINY } from './engineFixtures';
 
@@ -52,7 +53,9 @@ describe('estimateMemory', () => {
     const config = { ...TINY, inputSize: 128 };
     const batch = 4;
     const model = await runtime.build(config);
-    const input = runtime.loadInput(makeInput({ kind: 'random', seed: 1 }, config, batch));
+    const input = runtime.loadInput(
+      syntheticInput({ kind: 'random', seed: 1 }, inputShapeOf(config), batch),
+    );
     try {
       const before = tf.memory().numBytes;
       const { peakBytes } = await runtime.runWhole(model, input, { measurePeak: true });
@@ -111,7 +114,7 @@ describe('checkMemory and the budget', () => {
 
   it('refuses batch 512 at 1024×1024 in the engine at once, allocating nothing', () => {
     const events: unknown[] = [];
-    const engine = new Engine((batch) => events.push(...batch));
+    const engine = new Engine(nodeHost(), (batch) => events.push(...batch));
     const tensors = tf.memory().numTensors;
     const bytes = tf.memory().numBytes;
     const start = performance.now();

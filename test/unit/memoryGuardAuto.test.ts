@@ -2,9 +2,10 @@
 // as it does for a forced wasm, rather than half the free memory (which the heap cannot reach).
 import type * as NodeOs from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
-import { listBackends } from '../../electron/engine/backends';
-import { estimateMemory, WASM_HEAP_BYTES } from '../../electron/engine/memoryGuard';
-import { Engine } from '../../electron/engine/worker';
+import { listBackends } from '../../engine/node/backends';
+import { estimateMemory, WASM_HEAP_BYTES } from '../../engine/core/memoryGuard';
+import { Engine } from '../../engine/core/engine';
+import { nodeHost } from '../../engine/node/host';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
 import { DEFAULT_PROFILE, type ProfileEvent } from '../../shared/profile';
 
@@ -38,7 +39,7 @@ describe('memory guard on auto', () => {
     }
     expect(estimateMemory(WIDE, batch).totalBytes).toBeLessThan(128e9);
     const events: ProfileEvent[] = [];
-    const engine = new Engine((batchOfEvents) => {
+    const engine = new Engine(nodeHost(), (batchOfEvents) => {
       events.push(...batchOfEvents);
       if (batchOfEvents.some((event) => event.type === 'run-started')) {
         void engine.cancel('run-auto'); // without the guard: stop before any pass allocates

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { command } from '../../electron/cli/export';
 import type { CliIo } from '../../electron/cli/command';
-import { decodeModel } from '../../electron/engine/onnx/onnxProto';
+import { decodeModel } from '../../engine/core/onnx/onnxProto';
 
 const folder = mkdtempSync(join(tmpdir(), 'onnx-cli-test-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -10,11 +10,12 @@ import {
   type ProfileEvent,
   type ProfileResult,
 } from '../../shared/profile';
-import { Engine } from '../../electron/engine/worker';
+import { Engine } from '../../engine/core/engine';
+import { nodeHost } from '../../engine/node/host';
 
 const config: ModelConfig = { ...DEFAULT_CONFIG, depth: 50, inputSize: 32, classes: 10 };
 const events: ProfileEvent[] = [];
-const engine = new Engine((batch) => events.push(...batch));
+const engine = new Engine(nodeHost(), (batch) => events.push(...batch));
 afterAll(() => engine.dispose());
 
 async function finished(runId: string): Promise<ProfileEvent[]> {

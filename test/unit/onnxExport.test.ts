@@ -12,11 +12,11 @@ import {
   NODE_LAYERS_KEY,
   OPSET,
   type ExportOptions,
-} from '../../electron/engine/onnx/exporter';
-import { hwioToOihw, windowPads } from '../../electron/engine/onnx/layerParts';
-import { decodeModel, type OnnxNode } from '../../electron/engine/onnx/onnxProto';
-import { buildResNeXt } from '../../electron/engine/resnext';
-import { tf } from '../../electron/engine/tf';
+} from '../../engine/core/onnx/exporter';
+import { hwioToOihw, windowPads } from '../../engine/core/onnx/layerParts';
+import { decodeModel, type OnnxNode } from '../../engine/core/onnx/onnxProto';
+import { buildResNeXt } from '../../engine/core/resnext';
+import { tf } from '../../engine/core/tf';
 
 const small = (strideOn: StrideOn): ModelConfig => ({
   ...DEFAULT_CONFIG,

@@ -11,9 +11,9 @@ import {
   mapNodesToLayers,
   stripGenerated,
   type OriginalGraph,
-} from '../../electron/engine/onnx/nodeMapping';
-import type { OnnxNode } from '../../electron/engine/onnx/onnxProto';
-import { parseProfile, sweepTempFolders, takeProfile } from '../../electron/engine/onnx/ortProfile';
+} from '../../engine/core/onnx/nodeMapping';
+import type { OnnxNode } from '../../engine/core/onnx/onnxProto';
+import { parseProfile, sweepTempFolders, takeProfile } from '../../engine/node/onnx/ortProfile';
 
 /**
  * input → conv(+bn+relu) → conv(+bn) ┐

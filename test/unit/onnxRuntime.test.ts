@@ -11,17 +11,17 @@ import {
   CUDA_INSTALL_HINT,
   cudaProviderReason,
   listOnnxBackends,
-} from '../../electron/engine/onnx/ortLoader';
-import type { OrtRuntime } from '../../electron/engine/onnx/ortRuntime';
+} from '../../engine/node/onnx/ortLoader';
+import type { OrtRuntime } from '../../engine/node/onnx/ortRuntime';
 import {
   createOrtRuntime,
   type OnnxOptimization,
   type OrtLayerRecord,
   type OrtModel,
-} from '../../electron/engine/onnx/ortRuntime';
-import { runProfile } from '../../electron/engine/profiler';
-import { buildResNeXt } from '../../electron/engine/resnext';
-import { tf } from '../../electron/engine/tf';
+} from '../../engine/node/onnx/ortRuntime';
+import { runProfile } from '../../engine/core/profiler';
+import { buildResNeXt } from '../../engine/core/resnext';
+import { tf } from '../../engine/core/tf';
 
 const config: ModelConfig = { ...DEFAULT_CONFIG, depth: 50, inputSize: 32, classes: 10 };
 const INPUT = {

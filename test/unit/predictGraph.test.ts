@@ -1,9 +1,9 @@
 // The graph the renderer predicts from a config (shared/predictGraph, laid out while the engine
 // builds the model) against the engine's own description of the built model, layer by layer.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../electron/engine/backends';
-import { describeModel } from '../../electron/engine/describe';
-import { buildResNeXt } from '../../electron/engine/resnext';
+import { useBackend } from '../../engine/node/backends';
+import { describeModel } from '../../engine/core/describe';
+import { buildResNeXt } from '../../engine/core/resnext';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
 import { predictGraph } from '../../shared/predictGraph';
 

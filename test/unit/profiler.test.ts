@@ -1,8 +1,9 @@
 // The in-process profiler on the real tfjs runtime (a tiny ResNeXt) and on a slow synthetic
 // runtime that makes batching and cancel latency measurable.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../electron/engine/backends';
-import { makeInput } from '../../electron/engine/inputData';
+import { inputShapeOf } from '../../shared/modelConfig';
+import { useBackend } from '../../engine/node/backends';
+import { syntheticInput } from '../../engine/core/inputData';
 import {
   EVENT_BATCH_MS,
   EventBatcher,
@@ -10,13 +11,24 @@ import {
   median,
   percentile,
   runProfile,
-} from '../../electron/engine/profiler';
-import type { LayerPassOptions, Runtime, RuntimeModel } from '../../electron/engine/runtime';
-import { tf } from '../../electron/engine/tf';
-import { TfjsRuntime, type TfjsModel } from '../../electron/engine/tfjsRuntime';
-import { Engine, registerRuntime } from '../../electron/engine/worker';
+} from '../../engine/core/profiler';
+import type { LayerPassOptions, Runtime, RuntimeModel } from '../../engine/core/runtime';
+import { tf } from '../../engine/core/tf';
+import { TfjsRuntime, type TfjsModel } from '../../engine/core/tfjsRuntime';
+import { Engine } from '../../engine/core/engine';
+import type { EngineHost, RuntimeFactory } from '../../engine/core/host';
+import { nodeHost } from '../../engine/node/host';
 import type { BackendName, ProfileEvent, ProfileRequest } from '../../shared/profile';
 import { TINY, tinyRequest as request } from './engineFixtures';
+
+/** The Node host with one more runtime, serving a backend that tfjs does not. */
+function withRuntime(backend: BackendName, factory: RuntimeFactory): EngineHost {
+  const host = nodeHost();
+  return {
+    ...host,
+    runtimeFactory: (name) => (name === backend ? factory : host.runtimeFactory(name)),
+  };
+}
 
 /** Collects batches with their arrival times. */
 function collector() {
@@ -171,7 +183,9 @@ describe('profiler on tfjs (tiny ResNeXt)', () => {
 
   it('emits run-started, a layer event per layer per pass in order, pass events, then run-finished', async () => {
     const sink = collector();
-    const input = runtime.loadInput(makeInput({ kind: 'random', seed: 1 }, TINY, 2));
+    const input = runtime.loadInput(
+      syntheticInput({ kind: 'random', seed: 1 }, inputShapeOf(TINY), 2),
+    );
     const result = await runProfile(
       runtime,
       model,
@@ -181,6 +195,7 @@ describe('profiler on tfjs (tiny ResNeXt)', () => {
         runId: 'order',
         emit: sink.emit,
         isCancelled: () => false,
+        cpuTimeMs: nodeHost().cpuTimeMs,
       },
     );
     runtime.releaseInput(input);
@@ -220,7 +235,7 @@ describe('profiler on tfjs (tiny ResNeXt)', () => {
   });
 
   it('gives the same output layer by layer as model.predict', async () => {
-    const batch = makeInput({ kind: 'random', seed: 7 }, TINY, 1);
+    const batch = syntheticInput({ kind: 'random', seed: 7 }, inputShapeOf(TINY), 1);
     const input = runtime.loadInput(batch);
     let last: Float32Array | undefined;
     await runtime.runLayers(model, input, {
@@ -234,7 +249,7 @@ describe('profiler on tfjs (tiny ResNeXt)', () => {
 
   it('in whole mode times model.predict: pass events only', async () => {
     const sink = collector();
-    const input = runtime.loadInput(makeInput({ kind: 'zeros' }, TINY, 1));
+    const input = runtime.loadInput(syntheticInput({ kind: 'zeros' }, inputShapeOf(TINY), 1));
     const result = await runProfile(
       runtime,
       model,
@@ -262,7 +277,9 @@ describe('profiler on tfjs (tiny ResNeXt)', () => {
     const baseline = tf.memory().numTensors;
     const sink = collector();
     let cancel = false;
-    const input = runtime.loadInput(makeInput({ kind: 'random', seed: 3 }, TINY, 4));
+    const input = runtime.loadInput(
+      syntheticInput({ kind: 'random', seed: 3 }, inputShapeOf(TINY), 4),
+    );
     const result = await runProfile(
       runtime,
       model,
@@ -293,7 +310,9 @@ describe('profiler on tfjs (tiny ResNeXt)', () => {
 
   it('collects activation statistics for every layer in one extra pass', async () => {
     const sink = collector();
-    const input = runtime.loadInput(makeInput({ kind: 'random', seed: 5 }, TINY, 1));
+    const input = runtime.loadInput(
+      syntheticInput({ kind: 'random', seed: 5 }, inputShapeOf(TINY), 1),
+    );
     const result = await runProfile(
       runtime,
       model,
@@ -318,7 +337,7 @@ describe('the engine in process', () => {
     const events: ProfileEvent[] = [];
     let cancelRun = 'none yet';
     const ended = new Map<string, () => void>();
-    const engine = new Engine((batch) => {
+    const engine = new Engine(nodeHost(), (batch) => {
       events.push(...batch);
       for (const event of batch) {
         if (event.runId === cancelRun && event.type === 'layer-finished' && event.pass === 0) {
@@ -348,11 +367,11 @@ describe('the engine in process', () => {
   });
 
   it('profiles through a registered runtime for a backend tfjs does not serve', async () => {
-    registerRuntime('onnxruntime', async () => slowRuntime(12, 1, 'onnxruntime'));
     const events: ProfileEvent[] = [];
     let done = (): void => undefined;
     const finished = new Promise<void>((resolve) => (done = resolve));
-    const engine = new Engine((batch) => {
+    const host = withRuntime('onnxruntime', async () => slowRuntime(12, 1, 'onnxruntime'));
+    const engine = new Engine(host, (batch) => {
       events.push(...batch);
       if (batch.some((e) => e.type === 'run-finished' || e.type === 'error')) {
         done();
@@ -370,10 +389,10 @@ describe('the engine in process', () => {
     oom.runLayers = async () => {
       throw Object.assign(new Error('Aborted(OOM)'), { name: 'RuntimeError' });
     };
-    registerRuntime('onnxruntime-cuda', async () => oom);
+    const host = withRuntime('onnxruntime-cuda', async () => oom);
     const events: ProfileEvent[] = [];
     const fatal = new Promise<string>((resolve) => {
-      const engine = new Engine((batch) => events.push(...batch), { onFatal: resolve });
+      const engine = new Engine(host, (batch) => events.push(...batch), { onFatal: resolve });
       void engine.profile(request({ backend: 'onnxruntime-cuda' }), 'oom');
     });
     expect(await fatal).toBe('Aborted(OOM)');

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../electron/engine/backends';
-import { GroupedConv2D } from '../../electron/engine/groupedConv2d';
-import { buildResNeXt } from '../../electron/engine/resnext';
-import { tf } from '../../electron/engine/tf';
+import { useBackend } from '../../engine/node/backends';
+import { GroupedConv2D } from '../../engine/core/groupedConv2d';
+import { buildResNeXt } from '../../engine/core/resnext';
+import { tf } from '../../engine/core/tf';
 import { BLOCKS_BY_DEPTH, DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
 import { closedForm } from './resnextClosedForm';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { EngineClient } from '../../electron/engine/client';
+import { EngineClient } from '../../engine/node/client';
 import { startServer, type InspectorServer } from '../../electron/server/server';
 import type { ModelConfig } from '../../shared/modelConfig';
 import { DEFAULT_PROFILE, type ProfileEvent } from '../../shared/profile';

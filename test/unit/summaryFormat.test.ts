@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../electron/engine/backends';
-import { describeModel } from '../../electron/engine/describe';
-import { buildResNeXt } from '../../electron/engine/resnext';
+import { useBackend } from '../../engine/node/backends';
+import { describeModel } from '../../engine/core/describe';
+import { buildResNeXt } from '../../engine/core/resnext';
 import { DEFAULT_CONFIG } from '../../shared/modelConfig';
 import type { LayerInfo, ModelGraph } from '../../shared/modelGraph';
 import {

@@ -1,10 +1,11 @@
 // The Chrome trace and the text report of a real run of a tiny ResNeXt.
+import { inputShapeOf } from '../../shared/modelConfig';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../electron/engine/backends';
-import { describeModel } from '../../electron/engine/describe';
-import { makeInput } from '../../electron/engine/inputData';
-import { runProfile } from '../../electron/engine/profiler';
-import { TfjsRuntime } from '../../electron/engine/tfjsRuntime';
+import { useBackend } from '../../engine/node/backends';
+import { describeModel } from '../../engine/core/describe';
+import { syntheticInput } from '../../engine/core/inputData';
+import { runProfile } from '../../engine/core/profiler';
+import { TfjsRuntime } from '../../engine/core/tfjsRuntime';
 import type { ModelGraph } from '../../shared/modelGraph';
 import { DEFAULT_PROFILE, type ProfileResult } from '../../shared/profile';
 import { profileReport, stageOf, timeBy, typeOf } from '../../shared/profileReport';
@@ -18,7 +19,9 @@ beforeAll(async () => {
   const runtime = new TfjsRuntime(await useBackend('wasm'));
   const model = await runtime.build(TINY);
   graph = describeModel(model.model, TINY);
-  const input = runtime.loadInput(makeInput({ kind: 'random', seed: 1 }, TINY, 1));
+  const input = runtime.loadInput(
+    syntheticInput({ kind: 'random', seed: 1 }, inputShapeOf(TINY), 1),
+  );
   const request = { ...DEFAULT_PROFILE, config: TINY, warmup: 1, runs: 2 };
   const run = await runProfile(runtime, model, input, request, {
     runId: 'trace',

@@ -4,7 +4,7 @@
  */
 import { ONNX_BACKENDS, type BackendName } from '../../../shared/profile';
 
-export { exportToOnnx, OPSET, type ExportOptions, type OnnxExport } from './exporter';
+export { exportToOnnx, OPSET, type ExportOptions, type OnnxExport } from '../../core/onnx/exporter';
 export { CUDA_INSTALL_HINT, listOnnxBackends } from './ortLoader';
 export {
   createOrtRuntime,

@@ -3,7 +3,6 @@
  * largest set of activations alive at once, for the batch and input size) from the config alone,
  * and refuse a run above the budget with a message giving both numbers.
  */
-import { freemem } from 'node:os';
 import { InspectorError } from '../../shared/errors';
 import { BLOCKS_BY_DEPTH, type ModelConfig } from '../../shared/modelConfig';
 import type { BackendName } from '../../shared/profile';
@@ -109,7 +108,7 @@ export function estimateMemory(config: ModelConfig, batch: number): MemoryEstima
 }
 
 /** The default budget: half the free memory, and never more than a wasm heap on wasm. */
-export function defaultBudget(backend: BackendName | 'auto', free = freemem()): number {
+export function defaultBudget(backend: BackendName | 'auto', free: number): number {
   const half = Math.floor(free / 2);
   return backend === 'wasm' ? Math.min(half, WASM_HEAP_BYTES) : half;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { InspectorError } from '../../shared/errors';
 import { BACKEND_ORDER, type BackendName, type BackendStatus } from '../../shared/profile';
 import { listOnnxBackends } from './onnx/ortLoader';
-import { tf } from './tf';
+import { tf } from '../core/tf';
 
 type Probe = Omit<BackendStatus, 'preferred'>;
 

@@ -15,8 +15,8 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ModelConfig } from '../../../shared/modelConfig';
 import type { BackendName } from '../../../shared/profile';
 import { InspectorError } from '../../../shared/errors';
-import { buildResNeXt } from '../resnext';
-import type { tf } from '../tf';
+import { buildResNeXt } from '../../core/resnext';
+import type { tf } from '../../core/tf';
 import type {
   InputBatch,
   LayerPassOptions,
@@ -25,10 +25,10 @@ import type {
   Runtime,
   RuntimeModel,
   WholePassResult,
-} from '../runtime';
-import { exportToOnnx, withLayerOutputs } from './exporter';
-import { mapNodesToLayers, type NodeMapping } from './nodeMapping';
-import { decodeModel, encodeModel, type OnnxModel } from './onnxProto';
+} from '../../core/runtime';
+import { exportToOnnx, withLayerOutputs } from '../../core/onnx/exporter';
+import { mapNodesToLayers, type NodeMapping } from '../../core/onnx/nodeMapping';
+import { decodeModel, encodeModel, type OnnxModel } from '../../core/onnx/onnxProto';
 import { cudaProviderReason, loadOrt, ortThreads, tryCuda, type OrtModule } from './ortLoader';
 import { makeTempFolder, removeTempFolder, takeProfile } from './ortProfile';
 

@@ -1,9 +1,8 @@
 /**
- * The engine behind the worker protocol: one model cached at a time, calls that use the model run
- * one after another, cancel is served at once. Loaded as a worker_threads entry it listens on its
- * parent port; imported on a main thread it only exports `Engine` (for in-process use and tests).
+ * The engine behind the engine protocol: one model cached at a time, calls that use the model run
+ * one after another, cancel is served at once. Portable: a host (engine/node/ or engine/window/)
+ * gives it backends, image decoding and memory budgets, and serves it on its port.
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { ActivationOptions } from '../../shared/api';
 import type {
   EngineCrashMessage,
@@ -22,15 +21,17 @@ import type {
   ProfileRequest,
   ProfileResult,
 } from '../../shared/profile';
-import { ONNX_BACKENDS, type ActivationMaps, type BackendName } from '../../shared/profile';
+import type { ActivationMaps, BackendName } from '../../shared/profile';
+import { inputShapeOf } from '../../shared/modelConfig';
 import { activationStats, featureMaps } from './activations';
-import { listBackends, useBackend } from './backends';
 import { describeModel } from './describe';
+import type { EngineHost } from './host';
 import { makeInput } from './inputData';
-import { checkMemory, defaultBudget } from './memoryGuard';
+import { checkMemory } from './memoryGuard';
 import { runProfile } from './profiler';
 import { TfjsRuntime, type TfjsModel } from './tfjsRuntime';
 import type { LayerOutput, Runtime, RuntimeModel } from './runtime';
+import { later } from './yieldNow';
 
 /** What the engine remembers of a run, to answer activation requests. */
 interface RunRecord {
@@ -50,26 +51,6 @@ interface CachedModel {
   graph?: ModelGraph;
 }
 
-/** Makes the runtime for a backend that the tfjs runtime does not serve (ONNX Runtime). */
-export type RuntimeFactory = (
-  backend: BackendName,
-  options: { onnxMode?: OnnxMode },
-) => Promise<Runtime<RuntimeModel, unknown>>;
-
-const runtimeFactories = new Map<BackendName, RuntimeFactory>();
-
-/** Lets another runtime serve a backend name in the engines of this thread. */
-export function registerRuntime(backend: BackendName, factory: RuntimeFactory): void {
-  runtimeFactories.set(backend, factory);
-}
-
-// ONNX Runtime serves its backends; its module loads only when a run asks for one of them.
-for (const backend of ONNX_BACKENDS) {
-  registerRuntime(backend, async (name, { onnxMode }) =>
-    (await import('./onnx')).createOrtRuntime(name, { optimization: onnxMode }),
-  );
-}
-
 /** Options of an Engine. */
 export interface EngineOptions {
   /** Called when an error has left the runtime unusable (the worker then exits, to be restarted). */
@@ -84,6 +65,9 @@ export function isFatal(error: unknown): boolean {
   return trap || /^Aborted\(|out of memory/i.test(message);
 }
 
+const cancelledError = (): InspectorError =>
+  new InspectorError('CANCELLED', 'The profile run was cancelled.');
+
 /** How many finished runs the engine remembers. */
 const KEPT_RUNS = 8;
 
@@ -94,12 +78,15 @@ export class Engine {
   private readonly runs = new Map<string, RunRecord>();
   private readonly pending = new Set<string>();
   private readonly cancelled = new Set<string>();
+  /** The run that has started (its run-started event is out), if any. */
+  private readonly running = new Set<string>();
   private backendList?: Promise<BackendStatus[]>;
 
   /** Set once an error has left the runtime unusable; the host should then start a new engine. */
   private fatal?: string;
 
   constructor(
+    private readonly host: EngineHost,
     private readonly emit: (events: ProfileEvent[]) => void,
     private readonly options: EngineOptions = {},
   ) {}
@@ -114,7 +101,7 @@ export class Engine {
     }
     const reason = error instanceof Error ? error.message : String(error);
     this.fatal ??= reason;
-    setImmediate(() => this.options.onFatal?.(reason));
+    later(() => this.options.onFatal?.(reason));
     const hint = /OOM|memory/i.test(reason)
       ? `The engine ran out of memory (${reason}); lower the batch or the input size.`
       : `The engine failed (${reason}).`;
@@ -130,7 +117,7 @@ export class Engine {
 
   /** The backends, probed once: the probe switches backends, so it waits for a running call. */
   backends(): Promise<BackendStatus[]> {
-    this.backendList ??= this.serial(() => listBackends());
+    this.backendList ??= this.serial(() => this.host.listBackends());
     const list = this.backendList;
     list.catch(() => {
       if (this.backendList === list) {
@@ -158,7 +145,7 @@ export class Engine {
   /** Checks a request and the memory budget at once, then queues the run; resolves before it runs. */
   profile(request: ProfileRequest, runId: string): Promise<{ runId: string }> {
     const config = checkedConfig(request.config);
-    const budget = request.memoryBudgetBytes ?? defaultBudget(request.backend);
+    const budget = request.memoryBudgetBytes ?? this.host.memoryBudget(request.backend);
     const estimate = checkMemory(config, request.batch, budget);
     if (this.runs.has(runId) || this.pending.has(runId)) {
       throw new InspectorError('INVALID_REQUEST', `Run ${runId} exists already; use a new run id.`);
@@ -166,16 +153,22 @@ export class Engine {
     this.pending.add(runId);
     // Queued after the current microtasks, so that the caller has the run id (the call's result
     // is posted) before the run's first event.
-    setImmediate(() => {
+    later(() => {
       void this.serial(() => this.run({ ...request, config }, runId, estimate.totalBytes));
     });
     return Promise.resolve({ runId });
   }
 
-  /** Stops a queued or running run; its last event is an error CANCELLED. Unknown runs: nothing. */
+  /**
+   * Stops a queued or running run; its last event is an error CANCELLED, at once for a run still
+   * queued, between layers for a running one. Unknown runs: nothing.
+   */
   cancel(runId: string): Promise<void> {
-    if (this.pending.has(runId)) {
+    if (this.pending.has(runId) && !this.cancelled.has(runId)) {
       this.cancelled.add(runId);
+      if (!this.running.has(runId)) {
+        this.emit([{ type: 'error', runId, error: cancelledError().toInfo() }]);
+      }
     }
     return Promise.resolve();
   }
@@ -199,7 +192,13 @@ export class Engine {
           `No layer ${layerId}: the model has layers 0–${model.layerCount - 1}.`,
         );
       }
-      const input = runtime.loadInput(makeInput(record.input, record.config, 1));
+      const batch = await makeInput(
+        record.input,
+        inputShapeOf(record.config),
+        1,
+        this.host.decodeImage,
+      );
+      const input = runtime.loadInput(batch);
       let output: LayerOutput | undefined;
       try {
         await runtime.runLayers(model, input, {
@@ -226,8 +225,10 @@ export class Engine {
   /** The default memory budget on the backend a choice runs on (auto: the first available). */
   private async defaultBudgetOn(choice: BackendName | 'auto'): Promise<number> {
     const backend =
-      choice === 'auto' ? (await listBackends()).find((status) => status.available)?.name : choice;
-    return defaultBudget(backend ?? 'auto');
+      choice === 'auto'
+        ? (await this.host.listBackends()).find((status) => status.available)?.name
+        : choice;
+    return this.host.memoryBudget(backend ?? 'auto');
   }
 
   /** Frees the cached model. */
@@ -244,8 +245,8 @@ export class Engine {
     choice: BackendName | 'auto',
     onnxMode?: OnnxMode,
   ): Promise<CachedModel> {
-    const factory = choice === 'auto' ? undefined : runtimeFactories.get(choice);
-    const backend = factory ? (choice as BackendName) : await useBackend(choice);
+    const factory = choice === 'auto' ? undefined : this.host.runtimeFactory(choice);
+    const backend = factory ? (choice as BackendName) : await this.host.useBackend(choice);
     const variant = factory && onnxMode ? `:${onnxMode}` : '';
     const key = `${backend}${variant}|${configKey(config)}`;
     if (this.cached?.key === key) {
@@ -262,9 +263,9 @@ export class Engine {
       this.emit([{ type: 'error', runId, error: this.failure(error) }]);
     try {
       if (this.cancelled.has(runId)) {
-        fail(new InspectorError('CANCELLED', 'The profile run was cancelled.'));
-        return;
+        return; // cancel() has reported it
       }
+      this.running.add(runId);
       if (request.memoryBudgetBytes === undefined && request.backend === 'auto') {
         // profile() could not tell which backend auto runs on; on wasm the heap caps the budget.
         checkMemory(request.config, request.batch, await this.defaultBudgetOn('auto'));
@@ -277,7 +278,13 @@ export class Engine {
         input: request.input,
         model: cached,
       };
-      const input = runtime.loadInput(makeInput(request.input, request.config, request.batch));
+      const batch = await makeInput(
+        request.input,
+        inputShapeOf(request.config),
+        request.batch,
+        this.host.decodeImage,
+      );
+      const input = runtime.loadInput(batch);
       try {
         record.result = await runProfile(runtime, model, input, request, {
           runId,
@@ -285,6 +292,7 @@ export class Engine {
           isCancelled: () => this.cancelled.has(runId),
           estimatedBytes,
           describeError: (error) => this.failure(error),
+          cpuTimeMs: this.host.cpuTimeMs?.bind(this.host),
         });
       } finally {
         runtime.releaseInput(input);
@@ -295,6 +303,7 @@ export class Engine {
     } finally {
       this.pending.delete(runId);
       this.cancelled.delete(runId);
+      this.running.delete(runId);
     }
   }
 
@@ -334,54 +343,59 @@ async function answer(engine: Engine, message: EngineHostMessage): Promise<Resul
   }
 }
 
-/** The port the engine is served on: a worker's parent port, or an adapter of another one. */
+/** The port the engine is served on: a child process's IPC channel, a Web Worker's scope. */
 export interface EnginePort {
-  postMessage(message: EngineWorkerMessage): void;
-  on(event: 'message', listener: (message: EngineHostMessage) => void): unknown;
+  post(message: EngineWorkerMessage): void;
+  listen(listener: (message: EngineHostMessage) => void): void;
+}
+
+/** What a host tells `serveEngine` beyond the EngineHost. */
+export interface ServeOptions extends EngineWorkerData {
+  /** Ends the engine (its process or worker) with an exit code; a fresh one is started on the next call. */
+  exit(code: number): void;
 }
 
 /**
- * Serves the protocol on a port: worker_threads' parent port, or (in Electron's utilityProcess)
- * an adapter around `process.parentPort` that unwraps `event.data`.
+ * Serves the engine protocol on a port. Every call is acknowledged as it arrives, before it runs:
+ * a host whose engine died can then tell a call that never started (and may be sent to a fresh
+ * engine) from one that was running when it died (and may have been its cause).
  */
-export function serve(port: EnginePort, data: EngineWorkerData): Engine {
-  const post = (message: EngineWorkerMessage): void => port.postMessage(message);
-  const engine = new Engine((events) => post({ kind: 'events', events }), {
+export function serveEngine(port: EnginePort, host: EngineHost, options: ServeOptions): Engine {
+  const engine = new Engine(host, (events) => port.post({ kind: 'events', events }), {
     onFatal: (reason) => {
-      // Tell the host why, then end: a fresh worker gets a fresh runtime.
-      post({ kind: 'fatal', reason });
-      process.exit(70);
+      // Tell the host why, then end: a fresh engine gets a fresh runtime.
+      port.post({ kind: 'fatal', reason });
+      options.exit(70);
     },
   });
-  port.on('message', (message: EngineHostMessage) => {
+  port.listen((message) => {
     if (message.kind === 'crash') {
-      if (data.testHooks) {
-        crash(engine, message.how);
+      if (options.testHooks) {
+        crash(engine, message.how, options.exit);
       }
       return;
     }
-    void answer(engine, message).then((result) => post({ kind: 'result', id: message.id, result }));
+    if (message.kind === 'call') {
+      port.post({ kind: 'accepted', id: message.id });
+    }
+    void answer(engine, message).then((result) =>
+      port.post({ kind: 'result', id: (message as { id: number }).id, result }),
+    );
   });
-  post({ kind: 'ready' });
+  port.post({ kind: 'ready' });
   return engine;
 }
 
-function crash(engine: Engine, how: EngineCrashMessage['how']): void {
+function crash(engine: Engine, how: EngineCrashMessage['how'], exit: (code: number) => void): void {
   if (how === 'exit') {
-    process.exit(3);
+    exit(3);
+    return;
   }
   if (how === 'abort') {
     engine.failure(Object.assign(new Error('Aborted(OOM)'), { name: 'RuntimeError' }));
     return;
   }
-  setImmediate(() => {
+  later(() => {
     throw new Error('Test hook: the engine threw on purpose.');
   });
-}
-
-if (!isMainThread && parentPort) {
-  // The host's stdout may carry results (the CLI's --format json): library chatter (tfjs's
-  // banners) goes to stderr.
-  console.log = console.info = console.debug = console.warn = console.error;
-  serve(parentPort, { testHooks: false, ...(workerData as Partial<EngineWorkerData>) });
 }

@@ -13,6 +13,7 @@ import type {
 } from '../../shared/profile';
 import { activationStats } from './activations';
 import type { LayerRecord, Runtime, RuntimeModel } from './runtime';
+import { yieldNow } from './yieldNow';
 
 /** The interval between event batches: ~30 messages a second. */
 export const EVENT_BATCH_MS = 1000 / 30;
@@ -59,6 +60,8 @@ export interface ProfileRunOptions {
   estimatedBytes?: number;
   /** Turns an error into the envelope of the run's error event; toErrorInfo by default. */
   describeError?: (error: unknown) => ApiErrorInfo;
+  /** The host's CPU clock in ms (all threads), where it has one; CPU times are left out without. */
+  cpuTimeMs?: () => number;
 }
 
 /** The median of a list (0 for an empty one). */
@@ -103,7 +106,7 @@ function makeCheckpoint(isCancelled: () => boolean): () => Promise<boolean> {
   let lastYield = performance.now();
   return async () => {
     if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldNow();
       lastYield = performance.now();
     }
     return isCancelled();
@@ -135,10 +138,12 @@ export async function runProfile<M extends RuntimeModel, I>(
   }
 }
 
-/** Milliseconds of CPU the process used since `start` (all its threads): immune to other load. */
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
+/** A stopwatch on the host's CPU clock: immune to other programs' load. NaN where there is none. */
+function cpuStopwatch(clock: (() => number) | undefined): () => () => number {
+  return () => {
+    const start = clock?.() ?? NaN;
+    return () => (clock ? clock() - start : NaN);
+  };
 }
 
 /** What the passes of a run share. */
@@ -151,6 +156,8 @@ interface PassContext<M extends RuntimeModel, I> {
   checkpoint: () => Promise<boolean>;
   /** Layer id → the layer a runtime fused it into (ONNX Runtime `fast`), as the passes report. */
   fusedInto: Map<number, number>;
+  /** Starts a CPU stopwatch; calling what it returns reads it. */
+  cpuStart: () => () => number;
 }
 
 /** One layer-by-layer pass, streaming its layer events; returns each layer's ms and the total. */
@@ -223,11 +230,11 @@ async function timedPasses<M extends RuntimeModel, I>(
   };
   for (let pass = -request.warmup; pass < request.runs; pass += 1) {
     await stopIfCancelled();
-    const cpuStart = process.cpuUsage();
+    const cpuMsSoFar = context.cpuStart();
     const { times, totalMs } = perLayer
       ? await layerPass(context, pass)
       : { times: [], totalMs: (await runtime.runWhole(model, input)).totalMs };
-    const cpuMs = cpuSince(cpuStart);
+    const cpuMs = cpuMsSoFar();
     batcher.push({ type: 'pass-finished', runId, pass, totalMs });
     if (pass === -request.warmup) {
       timings.firstPassMs = totalMs;
@@ -241,9 +248,9 @@ async function timedPasses<M extends RuntimeModel, I>(
       if (perLayer) {
         timings.layerMsByPass.push(times);
         await stopIfCancelled();
-        const wholeCpuStart = process.cpuUsage();
+        const wholeCpuMs = context.cpuStart();
         timings.wholePassesMs.push((await runtime.runWhole(model, input)).totalMs);
-        timings.cpuWholePassesMs.push(cpuSince(wholeCpuStart));
+        timings.cpuWholePassesMs.push(wholeCpuMs());
       } else {
         timings.wholePassesMs.push(totalMs);
         timings.cpuWholePassesMs.push(cpuMs);
@@ -283,7 +290,8 @@ async function profilePasses<M extends RuntimeModel, I>(
     true,
   );
   const fusedInto = new Map<number, number>();
-  const context = { runtime, model, input, runId, batcher, checkpoint, fusedInto };
+  const cpuStart = cpuStopwatch(options.cpuTimeMs);
+  const context = { runtime, model, input, runId, batcher, checkpoint, fusedInto, cpuStart };
   const timings = await timedPasses(context, request);
   const stats = request.stats ? await statsPass(runtime, model, input, checkpoint) : undefined;
   const wholeMedianMs = median(timings.wholePassesMs);
@@ -312,8 +320,9 @@ async function profilePasses<M extends RuntimeModel, I>(
     stats,
     layerMsByPass: mode === 'per-layer' ? timings.layerMsByPass : undefined,
     wholePassesMs: timings.wholePassesMs,
-    cpuPassesMs: timings.cpuPassesMs,
-    cpuWholePassesMs: timings.cpuWholePassesMs,
+    ...(options.cpuTimeMs
+      ? { cpuPassesMs: timings.cpuPassesMs, cpuWholePassesMs: timings.cpuWholePassesMs }
+      : {}),
     warmup,
     estimatedBytes: options.estimatedBytes,
     ...(runtime.onnxMode ? { onnxMode: runtime.onnxMode } : {}),

@@ -2,6 +2,7 @@
  * Activation statistics of a layer's output (min, max, mean, std, zeros, NaN, Inf) and its first
  * channels as 8-bit grayscale images, each normalised to its own range, for the feature-map view.
  */
+import { bytesToBase64 } from '../../shared/base64';
 import type { ActivationStats, FeatureMap } from '../../shared/profile';
 import type { LayerOutput } from './runtime';
 
@@ -84,7 +85,7 @@ export function featureMaps(output: LayerOutput, channels: number): FeatureMap[]
       channel,
       width,
       height,
-      base64: Buffer.from(bytes).toString('base64'),
+      base64: bytesToBase64(bytes),
       min,
       max,
     });

@@ -95,7 +95,7 @@ export async function listOnnxBackends(
 
 /** An ONNX model with one Relu node on a [1] float input, built by hand (26 bytes of protobuf). */
 export async function tryCuda(ort: OrtModule): Promise<string | undefined> {
-  const { encodeModel, floatValueInfo } = await import('./onnxProto');
+  const { encodeModel, floatValueInfo } = await import('../../core/onnx/onnxProto');
   const bytes = encodeModel({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],

@@ -1,0 +1,92 @@
+/**
+ * Starting the engine process. `forkEngine` uses `child_process.fork` (browser mode, the CLI,
+ * tests); Electron's main process passes a spawner of its own built on `utilityProcess.fork`.
+ * Either way the child runs engine/node/process.ts (or its bundle) with `--resnext-inspector-engine`
+ * on its command line and a V8 heap capped at the engine's memory cap.
+ */
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { EngineHostMessage, EngineWorkerMessage } from '../../shared/engineProtocol';
+
+/** The argument that names the engine process on its command line. */
+export const ENGINE_ARG = '--resnext-inspector-engine';
+/** The argument that lets tests crash the engine on purpose. */
+export const TEST_HOOKS_ARG = '--test-hooks';
+
+/** The engine process as its client sees it, whatever started it. */
+export interface EngineChild {
+  /** The OS process id, once known. */
+  readonly pid: number | undefined;
+  /** Sends a message; false when the channel is already closed. */
+  send(message: EngineHostMessage): boolean;
+  onMessage(listener: (message: EngineWorkerMessage) => void): void;
+  /** Called once, when the process has exited. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  /** Ends the process at once (SIGKILL where there are signals). */
+  kill(): void;
+}
+
+/** What a spawner is told. */
+export interface SpawnOptions {
+  /** Let tests crash the engine on purpose. */
+  testHooks: boolean;
+  /** The engine's memory cap in bytes; its V8 heap gets this as --max-old-space-size. */
+  capBytes: number;
+}
+
+/** Starts an engine process. */
+export type EngineSpawner = (options: SpawnOptions) => EngineChild;
+
+/** The Node options that cap the engine's V8 heap. */
+export function heapArgs(capBytes: number): string[] {
+  return [`--max-old-space-size=${Math.floor(capBytes / 2 ** 20)}`];
+}
+
+/** The engine entry: process.ts from source (through tsx's loader), or process.js beside a build. */
+function defaultEntry(): { file: string; loader: string[] } {
+  if (!import.meta.url.endsWith('.ts')) {
+    return { file: fileURLToPath(new URL('./process.js', import.meta.url)), loader: [] };
+  }
+  // What `node --import tsx` loads: tsx's loader for both module systems.
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  return {
+    file: fileURLToPath(new URL('./process.ts', import.meta.url)),
+    loader: ['--import', pathToFileURL(tsx).href],
+  };
+}
+
+/**
+ * A spawner on `child_process.fork`. The child's stdout goes to our stderr: the CLI's stdout
+ * carries results, and the engine's libraries print banners.
+ */
+export function forkSpawner(entry?: string): EngineSpawner {
+  return ({ testHooks, capBytes }) => {
+    const start = entry ? { file: entry, loader: [] } : defaultEntry();
+    const child = fork(start.file, [ENGINE_ARG, ...(testHooks ? [TEST_HOOKS_ARG] : [])], {
+      execArgv: [...start.loader, ...heapArgs(capBytes)],
+      serialization: 'advanced',
+      stdio: ['ignore', 2, 'inherit', 'ipc'],
+    });
+    // A send racing the child's death fails on the channel; the exit handler settles what waited.
+    child.on('error', () => undefined);
+    return {
+      get pid() {
+        return child.pid;
+      },
+      send: (message) => {
+        if (!child.connected) {
+          return false;
+        }
+        child.send(message, (error) => error && undefined);
+        return true;
+      },
+      onMessage: (listener) =>
+        child.on('message', (message) => listener(message as EngineWorkerMessage)),
+      onExit: (listener) => child.once('exit', listener),
+      kill: () => {
+        child.kill('SIGKILL');
+      },
+    };
+  };
+}

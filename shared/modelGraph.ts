@@ -9,14 +9,35 @@ export type Shape = readonly (number | null)[];
 
 /** Where a layer sits in the ResNeXt hierarchy. */
 export interface LayerPath {
-  /** `input`, the `stem` (7×7 conv, BN, ReLU, max-pool), one of the four `stage`s, or the `head`. */
-  section: 'input' | 'stem' | 'stage' | 'head';
+  /**
+   * `input`, the `stem` (7×7 conv, BN, ReLU, max-pool), one of the four `stage`s, or the `head`;
+   * `layer` for a layer of a model without ResNeXt's structure (its groups say where it sits).
+   */
+  section: 'input' | 'stem' | 'stage' | 'head' | 'layer';
   /** Stage number 1–4 when section is `stage`. */
   stage?: number;
   /** Block number within its stage, from 1, when section is `stage`. */
   block?: number;
   /** Within a block: the residual `main` branch, the projection `shortcut`, or the `merge` (Add, ReLU). */
   branch?: 'main' | 'shortcut' | 'merge';
+}
+
+/**
+ * A group of layers that the views collapse, frame and sum: ResNeXt's stem, stages and blocks; a
+ * model nested in a model file; a run of layers whose names share a repeated prefix.
+ */
+export interface LayerGroup {
+  /** Unique in the graph: `g:stem`, `g:s3`, `g:s3b7`, `g:m:model1`, `g:p:conv2_block1`. */
+  id: string;
+  kind: 'stem' | 'stage' | 'block' | 'model' | 'prefix';
+  /** `stem`, `stage 3`, `block 7`, a nested model's name, a name prefix. */
+  label: string;
+  /** The enclosing group, if any. */
+  parent?: string;
+  /** Stage number, for ResNeXt's stages and blocks. */
+  stage?: number;
+  /** Block number within its stage, for ResNeXt's blocks. */
+  block?: number;
 }
 
 /** One weight tensor of a layer, with summary statistics of its values. */
@@ -69,8 +90,10 @@ export interface LayerInfo {
   activation?: string;
   /** Names of the layers whose outputs this layer takes, in order. */
   inbound: readonly string[];
-  /** The layer's place in the hierarchy. */
+  /** The layer's place in the ResNeXt hierarchy. */
   path: LayerPath;
+  /** The ids of the groups that hold the layer, outermost first (ModelGraph's `groups`). */
+  groupPath: readonly string[];
   /** Weight tensors with statistics, when the description was asked to include them. */
   weights?: readonly WeightInfo[];
 }
@@ -93,7 +116,58 @@ export interface ModelGraph {
   config: ModelConfig;
   /** Every layer, in topological order (`layers[i].id === i`). */
   layers: readonly LayerInfo[];
+  /** Every group, parents before their children, in the order of their first layer. */
+  groups: readonly LayerGroup[];
   totals: ModelTotals;
+}
+
+/** ResNeXt's groups of a layer path, outermost first: the stem, or a stage and its block. */
+function resnextChain(path: LayerPath): LayerGroup[] {
+  const { section, stage, block } = path;
+  if (section === 'stem') {
+    return [{ id: 'g:stem', kind: 'stem', label: 'stem' }];
+  }
+  if (section !== 'stage' || stage === undefined) {
+    return [];
+  }
+  const stageGroup: LayerGroup = {
+    id: `g:s${stage}`,
+    kind: 'stage',
+    label: `stage ${stage}`,
+    stage,
+  };
+  if (block === undefined) {
+    return [stageGroup];
+  }
+  const blockGroup: LayerGroup = {
+    id: `g:s${stage}b${block}`,
+    kind: 'block',
+    label: `block ${block}`,
+    parent: stageGroup.id,
+    stage,
+    block,
+  };
+  return [stageGroup, blockGroup];
+}
+
+/**
+ * Gives layers placed by their ResNeXt paths their groups (stem, stages, blocks) and lists those
+ * groups: what describe() and predictGraph() hand the views.
+ */
+export function groupByPath<L extends Omit<LayerInfo, 'groupPath'>>(
+  layers: readonly L[],
+): { layers: (L & { groupPath: string[] })[]; groups: LayerGroup[] } {
+  const groups = new Map<string, LayerGroup>();
+  const grouped = layers.map((layer) => {
+    const chain = resnextChain(layer.path);
+    for (const group of chain) {
+      if (!groups.has(group.id)) {
+        groups.set(group.id, group);
+      }
+    }
+    return { ...layer, groupPath: chain.map((group) => group.id) };
+  });
+  return { layers: grouped, groups: [...groups.values()] };
 }
 
 /** The totals of a list of layers: counts, parameters (trainable and not) and MACs. */

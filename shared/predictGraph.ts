@@ -6,6 +6,7 @@
 // so a stage repeated many times gives the benchmark's 3,000+-layer variant.
 import {
   graphTotals,
+  groupByPath,
   type LayerInfo,
   type LayerPath,
   type ModelGraph,
@@ -13,8 +14,11 @@ import {
 } from './modelGraph';
 import { BLOCKS_BY_DEPTH, configName, type ModelConfig } from './modelConfig';
 
+/** A layer before its groups are known (they follow from its path once all are placed). */
+type PlacedLayer = Omit<LayerInfo, 'groupPath'>;
+
 interface Builder {
-  layers: LayerInfo[];
+  layers: PlacedLayer[];
   counters: Map<string, number>;
 }
 
@@ -42,12 +46,12 @@ function fresh(builder: Builder, className: string): string {
 function add(
   builder: Builder,
   className: string,
-  inbound: LayerInfo[],
+  inbound: PlacedLayer[],
   outputShape: Shape,
   path: LayerPath,
-  extra: Partial<LayerInfo> = {},
-): LayerInfo {
-  const layer: LayerInfo = {
+  extra: Partial<PlacedLayer> = {},
+): PlacedLayer {
+  const layer: PlacedLayer = {
     id: builder.layers.length,
     name: fresh(builder, className),
     className,
@@ -63,19 +67,19 @@ function add(
   return layer;
 }
 
-function channels(layer: LayerInfo): number {
+function channels(layer: PlacedLayer): number {
   return layer.outputShape[layer.outputShape.length - 1] as number;
 }
 
 function conv(
   builder: Builder,
-  input: LayerInfo,
+  input: PlacedLayer,
   filters: number,
   kernel: number,
   strides: number,
   groups: number,
   path: LayerPath,
-): LayerInfo {
+): PlacedLayer {
   const size = Math.ceil((input.outputShape[1] as number) / strides);
   const params = kernel * kernel * (channels(input) / groups) * filters + filters;
   const macs = size * size * kernel * kernel * (channels(input) / groups) * filters;
@@ -97,10 +101,10 @@ function conv(
 
 function convBn(
   builder: Builder,
-  input: LayerInfo,
+  input: PlacedLayer,
   spec: { filters: number; kernel: number; strides?: number; groups?: number; relu: boolean },
   path: LayerPath,
-): LayerInfo {
+): PlacedLayer {
   const c = conv(
     builder,
     input,
@@ -121,10 +125,10 @@ function convBn(
 
 function block(
   builder: Builder,
-  input: LayerInfo,
+  input: PlacedLayer,
   place: { stage: number; pathStage: number; index: number },
   config: ModelConfig,
-): LayerInfo {
+): PlacedLayer {
   const { stage, index } = place;
   const out = 256 * 2 ** (stage - 1);
   const inner = config.cardinality * config.width * 2 ** (stage - 1);
@@ -161,7 +165,7 @@ function block(
  * longest path to the output, and in order of creation within a depth. In a projection block the
  * shortcut's convolution comes right after the main branch's last one, before either's BN.
  */
-function inKerasOrder(layers: readonly LayerInfo[]): LayerInfo[] {
+function inKerasOrder(layers: readonly PlacedLayer[]): PlacedLayer[] {
   const byName = new Map(layers.map((layer) => [layer.name, layer]));
   const depth = new Map<string, number>();
   for (let index = layers.length - 1; index >= 0; index -= 1) {
@@ -225,6 +229,6 @@ export function predictGraph(
     useBias: true,
     activation: 'softmax',
   });
-  const layers = inKerasOrder(builder.layers);
-  return { name: configName(config), config, layers, totals: graphTotals(layers) };
+  const { layers, groups } = groupByPath(inKerasOrder(builder.layers));
+  return { name: configName(config), config, layers, groups, totals: graphTotals(layers) };
 }

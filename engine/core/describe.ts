@@ -6,6 +6,7 @@ import { InspectorError } from '../../shared/errors';
 import { stageSpecs, type ModelConfig } from '../../shared/modelConfig';
 import {
   graphTotals,
+  groupByPath,
   type LayerInfo,
   type LayerPath,
   type ModelGraph,
@@ -59,7 +60,7 @@ function macsOf(layer: Layer, className: string, outputShape: Shape): number {
   return positions * product(kernel.shape);
 }
 
-function configFields(layer: Layer): Partial<LayerInfo> {
+function configFields(layer: Layer): Partial<Omit<LayerInfo, 'groupPath'>> {
   const config = layer.getConfig();
   const fields: Partial<Record<keyof LayerInfo, unknown>> = {
     kernelSize: pairOf(config.kernelSize ?? config.poolSize),
@@ -166,11 +167,11 @@ export function describeModel(
   options: DescribeOptions = {},
 ): ModelGraph {
   const paths = layerPaths(model.layers, config);
-  const layers: LayerInfo[] = model.layers.map((layer, id) => {
+  const placed: Omit<LayerInfo, 'groupPath'>[] = model.layers.map((layer, id) => {
     const className = layer instanceof GroupedConv2D ? 'Conv2D' : layer.getClassName();
     const outputShape = outputShapeOf(layer);
     const trainableParams = layer.trainableWeights.reduce((sum, w) => sum + product(w.shape), 0);
-    const info: LayerInfo = {
+    const info: Omit<LayerInfo, 'groupPath'> = {
       id,
       name: layer.name,
       className,
@@ -184,5 +185,6 @@ export function describeModel(
     };
     return options.weights ? { ...info, weights: weightStats(layer) } : info;
   });
-  return { name: model.name, config, layers, totals: graphTotals(layers) };
+  const { layers, groups } = groupByPath(placed);
+  return { name: model.name, config, layers, groups, totals: graphTotals(layers) };
 }

@@ -41,7 +41,7 @@ describe('hierarchy', () => {
     expect(kinds.filter((kind) => kind === 'stage')).toHaveLength(4);
     expect(kinds.filter((kind) => kind === 'block')).toHaveLength(33);
     const stage3 = hierarchy.groups.get('g:s3');
-    expect(stage3?.blockCount).toBe(23);
+    expect(stage3?.childCount).toBe(23);
     expect(stage3?.layerIds).toHaveLength(232);
     const sum = [...hierarchy.groups.values()]
       .filter((group) => group.kind !== 'block')

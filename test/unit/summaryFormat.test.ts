@@ -37,6 +37,7 @@ function layer(partial: Partial<LayerInfo> & Pick<LayerInfo, 'name' | 'className
     macs: 0,
     inbound: [],
     path: { section: 'stem' },
+    groupPath: [],
     ...partial,
   };
 }
@@ -76,6 +77,7 @@ const SEED_GRAPH: ModelGraph = {
       inbound: ['batch_normalization_413'],
     }),
   ],
+  groups: [],
   totals: { layers: 4, params: 9728, trainableParams: 9600, nonTrainableParams: 128, macs: 0 },
 };
 

@@ -1,6 +1,6 @@
 // Node colours: by layer type, or by a heat value on a multi-stop scale. Every node's colour goes
 // through `nodePaint`, so a profile (time, activation statistics, a difference) recolours the same way.
-import type { LayerInfo } from '../../../shared/modelGraph';
+import type { LayerGroup, LayerInfo } from '../../../shared/modelGraph';
 
 /** Fill, border and text colours of a node. */
 export interface Paint {
@@ -117,7 +117,7 @@ export function nodePaint(
 
 /** The paint of a group (stem, stage, block), expanded or collapsed. */
 export function groupPaint(
-  kind: 'stem' | 'stage' | 'block',
+  kind: LayerGroup['kind'],
   collapsed: boolean,
   heat?: number | null,
   stops: readonly string[] = HEAT_STOPS,
@@ -126,12 +126,14 @@ export function groupPaint(
     const fill = scaleColor(heat, stops);
     return { fill, stroke: '#5a6273', text: luminance(fill) < 0.45 ? '#ffffff' : TEXT };
   }
+  // Blocks and name-prefix runs sit inside an outer group: drawn lighter.
+  const inner = kind === 'block' || kind === 'prefix';
   if (collapsed) {
-    return { fill: kind === 'block' ? '#f1f3f8' : '#e9ecf4', stroke: '#5a6273', text: TEXT };
+    return { fill: inner ? '#f1f3f8' : '#e9ecf4', stroke: '#5a6273', text: TEXT };
   }
   return {
-    fill: kind === 'block' ? '#fbfbfd' : '#f5f6fa',
-    stroke: kind === 'block' ? '#c9cede' : '#aab1c4',
+    fill: inner ? '#fbfbfd' : '#f5f6fa',
+    stroke: inner ? '#c9cede' : '#aab1c4',
     text: '#4a5266',
   };
 }

@@ -1,21 +1,13 @@
-// The stem / stage / block grouping of a ModelGraph, as compound nodes of the graph view.
-import type { LayerInfo, ModelGraph } from '../../../shared/modelGraph';
+// The groups of a ModelGraph (ResNeXt's stem, stages and blocks; a file's nested models and name
+// prefixes) with the sums a collapsed node shows, as compound nodes of the graph view.
+import type { LayerGroup, ModelGraph } from '../../../shared/modelGraph';
 
-/** A compound node: the stem, a stage or a block, with the sums a collapsed node shows. */
-export interface GroupInfo {
-  /** `g:stem`, `g:s3` or `g:s3b7`. */
-  id: string;
-  kind: 'stem' | 'stage' | 'block';
-  /** `stem`, `stage 3`, `block 7`. */
-  label: string;
-  /** The enclosing group, for a block. */
-  parent?: string;
-  stage?: number;
-  block?: number;
+/** A group of the graph with its layers and the sums a collapsed node shows. */
+export interface GroupInfo extends LayerGroup {
   /** Ids of every layer inside, in topological order. */
   layerIds: number[];
-  /** Blocks inside a stage; 0 otherwise. */
-  blockCount: number;
+  /** Groups directly inside (a stage's blocks). */
+  childCount: number;
   params: number;
   trainableParams: number;
   macs: number;
@@ -25,7 +17,7 @@ export interface GroupInfo {
 export interface Hierarchy {
   groups: Map<string, GroupInfo>;
   /** For each layer id, its groups from the outermost to the innermost. */
-  chains: string[][];
+  chains: readonly (readonly string[])[];
 }
 
 /** The element id of a layer node. */
@@ -36,55 +28,32 @@ export function layerIdOf(nodeId: string): number | undefined {
   return /^l\d+$/.test(nodeId) ? Number(nodeId.slice(1)) : undefined;
 }
 
-/** The groups a layer belongs to, outermost first. */
-export function groupChain(layer: LayerInfo): string[] {
-  const { section, stage, block } = layer.path;
-  if (section === 'stem') {
-    return ['g:stem'];
-  }
-  if (section === 'stage' && stage !== undefined) {
-    return block === undefined ? [`g:s${stage}`] : [`g:s${stage}`, `g:s${stage}b${block}`];
-  }
-  return [];
-}
-
-function newGroup(id: string, layer: LayerInfo, depth: number): GroupInfo {
-  const { stage, block } = layer.path;
-  const base = { id, layerIds: [], blockCount: 0, params: 0, trainableParams: 0, macs: 0 };
-  if (id === 'g:stem') {
-    return { ...base, kind: 'stem', label: 'stem' };
-  }
-  if (depth === 0) {
-    return { ...base, kind: 'stage', label: `stage ${stage}`, stage };
-  }
-  return { ...base, kind: 'block', label: `block ${block}`, parent: `g:s${stage}`, stage, block };
-}
-
-/** Groups the layers of a graph into the stem, stages and blocks. */
+/** Gathers each group's layers and sums from the graph's groups and its layers' group paths. */
 export function buildHierarchy(graph: ModelGraph): Hierarchy {
-  const groups = new Map<string, GroupInfo>();
-  const chains = graph.layers.map((layer) => {
-    const chain = groupChain(layer);
-    chain.forEach((id, depth) => {
-      let group = groups.get(id);
-      if (!group) {
-        group = newGroup(id, layer, depth);
-        groups.set(id, group);
-        if (group.kind === 'block' && group.parent) {
-          const parent = groups.get(group.parent);
-          if (parent) {
-            parent.blockCount += 1;
-          }
-        }
+  const groups = new Map<string, GroupInfo>(
+    graph.groups.map((group) => [
+      group.id,
+      { ...group, layerIds: [], childCount: 0, params: 0, trainableParams: 0, macs: 0 },
+    ]),
+  );
+  for (const group of groups.values()) {
+    const parent = group.parent === undefined ? undefined : groups.get(group.parent);
+    if (parent) {
+      parent.childCount += 1;
+    }
+  }
+  for (const layer of graph.layers) {
+    for (const id of layer.groupPath) {
+      const group = groups.get(id);
+      if (group) {
+        group.layerIds.push(layer.id);
+        group.params += layer.params;
+        group.trainableParams += layer.trainableParams;
+        group.macs += layer.macs;
       }
-      group.layerIds.push(layer.id);
-      group.params += layer.params;
-      group.trainableParams += layer.trainableParams;
-      group.macs += layer.macs;
-    });
-    return chain;
-  });
-  return { groups, chains };
+    }
+  }
+  return { groups, chains: graph.layers.map((layer) => layer.groupPath) };
 }
 
 /**
@@ -108,5 +77,12 @@ export function visibleNodeId(
 export function stageIds(hierarchy: Hierarchy): string[] {
   return [...hierarchy.groups.values()]
     .filter((group) => group.kind === 'stage')
+    .map((group) => group.id);
+}
+
+/** The ids of the outermost groups, in order: ResNeXt's stem and stages, a file's top models. */
+export function topGroupIds(hierarchy: Hierarchy): string[] {
+  return [...hierarchy.groups.values()]
+    .filter((group) => group.parent === undefined)
     .map((group) => group.id);
 }

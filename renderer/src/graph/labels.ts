@@ -67,7 +67,7 @@ export function layerLabelLines(layer: LayerInfo, options: LabelOptions = FULL_L
 /** The lines of a group: its name and count, then its sums (and an extra line, e.g. a time). */
 export function groupLabelLines(group: GroupInfo, extra?: string): string[] {
   const count =
-    group.kind === 'stage' ? `${group.blockCount} blocks` : `${group.layerIds.length} layers`;
+    group.kind === 'stage' ? `${group.childCount} blocks` : `${group.layerIds.length} layers`;
   const sums = `${formatCompact(group.params)} params · ${formatCompact(group.macs)} MACs`;
   return [`${group.label} · ${count}`, extra ? `${sums} · ${extra}` : sums];
 }

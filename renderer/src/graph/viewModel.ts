@@ -68,7 +68,7 @@ const EMPTY_BOX: Box = { x: 0, y: 0, w: 0, h: 0 };
 
 /** The title of an expanded group, drawn above its children. */
 export function expandedGroupTitle(group: GroupInfo): string {
-  const count = group.kind === 'stage' ? ` · ${group.blockCount} blocks` : '';
+  const count = group.kind === 'stage' ? ` · ${group.childCount} blocks` : '';
   return `${group.label}${count} · ${formatCompact(group.params)} params`;
 }
 

@@ -9,7 +9,7 @@ import {
   type ModelConfig,
 } from '../../../shared/modelConfig';
 import type { ModelGraph } from '../../../shared/modelGraph';
-import { buildHierarchy, stageIds, type Hierarchy } from '../graph/hierarchy';
+import { buildHierarchy, topGroupIds, type Hierarchy } from '../graph/hierarchy';
 import { compileQuery, searchLayers } from '../graph/search';
 import type { Heat } from '../graph/viewModel';
 import { setOf, toggled, without } from '../lib/sets';
@@ -133,10 +133,10 @@ export class InspectorState {
     }
   }
 
-  /** Collapses every stage and the stem. */
+  /** Collapses every outermost group (ResNeXt's stem and stages). */
   collapseAll(): void {
     if (this.hierarchy) {
-      this.collapsed = setOf(['g:stem', ...stageIds(this.hierarchy)]);
+      this.collapsed = setOf(topGroupIds(this.hierarchy));
       if (this.selectedLayer !== null) {
         this.selectedLayer = null;
       }

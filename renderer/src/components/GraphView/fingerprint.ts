@@ -4,7 +4,7 @@
 import type { ModelGraph } from '../../../../shared/modelGraph';
 import { layerTypeLabel } from '../../graph/labels';
 
-/** FNV-1a over every layer's name, type as shown, shape, parameters, inbound layers and path. */
+/** FNV-1a over every layer's name, type as shown, shape, parameters, inbound layers, path and groups. */
 export function graphFingerprint(graph: ModelGraph): string {
   let hash = 0x811c9dc5;
   for (const layer of graph.layers) {
@@ -15,7 +15,8 @@ export function graphFingerprint(graph: ModelGraph): string {
       layer.outputShape.join(','),
       layer.params,
       layer.inbound.join(','),
-      `${path.section}/${path.stage ?? ''}/${path.block ?? ''}/${path.branch ?? ''};`,
+      `${path.section}/${path.stage ?? ''}/${path.block ?? ''}/${path.branch ?? ''}`,
+      `${layer.groupPath.join('>')};`,
     ].join('|');
     for (let i = 0; i < text.length; i += 1) {
       hash ^= text.charCodeAt(i);

@@ -13,6 +13,10 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'NOT_FOUND'
   | 'UNAUTHORIZED'
+  /** A model file that cannot be read: empty, truncated, not a model, inconsistent weights. */
+  | 'INVALID_MODEL_FILE'
+  /** A model that can be described but not run (a layer class the engine does not know). */
+  | 'NOT_RUNNABLE'
   | 'INTERNAL';
 
 /** A failure a person can read: a short message naming the thing and the fix. */
@@ -58,6 +62,8 @@ export function toErrorInfo(error: unknown): ApiErrorInfo {
 const CODES: readonly ErrorCode[] = [
   'INVALID_CONFIG',
   'INVALID_REQUEST',
+  'INVALID_MODEL_FILE',
+  'NOT_RUNNABLE',
   'BACKEND_UNAVAILABLE',
   'MEMORY_BUDGET',
   'ENGINE_CRASHED',

@@ -64,8 +64,11 @@ export interface LayerInfo {
   name: string;
   /** Keras class name; the grouped convolution presents itself as `Conv2D` with its `groups`. */
   className: string;
-  /** Output shape with `null` for the batch dimension. */
-  outputShape: Shape;
+  /**
+   * Output shape with `null` for the batch dimension (and for sizes a model leaves open, as Keras
+   * prints None); `null` as a whole when it cannot be inferred (after a layer of unknown class).
+   */
+  outputShape: Shape | null;
   /** All parameters. */
   params: number;
   /** Parameters the optimiser updates. */

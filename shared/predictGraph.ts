@@ -15,7 +15,7 @@ import {
 import { BLOCKS_BY_DEPTH, configName, type ModelConfig } from './modelConfig';
 
 /** A layer before its groups are known (they follow from its path once all are placed). */
-type PlacedLayer = Omit<LayerInfo, 'groupPath'>;
+type PlacedLayer = Omit<LayerInfo, 'groupPath' | 'outputShape'> & { outputShape: Shape };
 
 interface Builder {
   layers: PlacedLayer[];

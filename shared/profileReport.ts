@@ -3,6 +3,7 @@
  * layer-by-layer medians and their ratio, the slowest layers, and time per stage and per layer type.
  */
 import type { LayerInfo, ModelGraph } from './modelGraph';
+import { pythonShape } from './summaryFormat';
 import type { BackendName, BackendStatus, LayerTiming, ProfileResult } from './profile';
 
 /** Options of the report. */
@@ -28,8 +29,7 @@ const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 const pad = (text: string, width: number): string =>
   text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
-const shapeText = (layer: LayerInfo): string =>
-  `(${layer.outputShape.map((size) => size ?? 'None').join(', ')})`;
+const shapeText = (layer: LayerInfo): string => pythonShape(layer.outputShape);
 
 /** The stage a layer belongs to: `stem`, `stage 1`…`stage 4`, `head` or `input`. */
 export function stageOf(layer: LayerInfo): string {

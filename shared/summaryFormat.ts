@@ -26,7 +26,10 @@ export function groupDigits(value: number): string {
 }
 
 /** A shape as Python prints a Keras shape tuple: `(None, 112, 112, 64)`; `(None,)` for one entry. */
-export function pythonShape(shape: Shape): string {
+export function pythonShape(shape: Shape | null): string {
+  if (shape === null) {
+    return '?';
+  }
   const items = shape.map((size) => (size === null ? 'None' : String(size)));
   return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
 }

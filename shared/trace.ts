@@ -5,6 +5,7 @@
  */
 import type { ModelGraph } from './modelGraph';
 import type { ProfileResult } from './profile';
+import { pythonShape } from './summaryFormat';
 
 /** One event of the Trace Event format. */
 export interface TraceEvent {
@@ -65,9 +66,7 @@ function passSlices(
       args: {
         layerId,
         className: layer?.className ?? null,
-        outputShape: layer
-          ? `(${layer.outputShape.map((size) => size ?? 'None').join(', ')})`
-          : null,
+        outputShape: layer ? pythonShape(layer.outputShape) : null,
         macs: layer?.macs ?? null,
         ms,
       },

@@ -27,12 +27,34 @@ export interface GroupedConv2DArgs extends LayerArgs {
   useBias?: boolean;
   /** Seed of the kernel's Glorot-uniform initialiser, for reproducible weights; random if unset. */
   kernelSeed?: number;
+  /** Activation applied after the bias, as Keras's `activation` (e.g. `relu`); default linear. */
+  activation?: string;
+  /** Dilation along height and width; default 1. */
+  dilationRate?: number | [number, number];
+  /**
+   * Keras's kernel initialiser config; only `Zeros` is honoured (a model read from a file, whose
+   * weights replace these at once, skips drawing random numbers); otherwise Glorot uniform.
+   */
+  kernelInitializer?: unknown;
+  /** Keras's data format; only `channels_last` is supported. */
+  dataFormat?: string;
 }
 
 const pair = (value: number | [number, number]): [number, number] =>
   typeof value === 'number' ? [value, value] : [value[0], value[1]];
 
 const isPositiveInteger = (value: number): boolean => Number.isInteger(value) && value > 0;
+
+/** Whether a Keras initialiser config (or tfjs identifier) is `Zeros`. */
+function isZerosInitializer(value: unknown): boolean {
+  if (typeof value === 'string') {
+    return value === 'zeros' || value === 'Zeros';
+  }
+  const className = (value as { className?: unknown; class_name?: unknown } | null)?.className;
+  return (
+    className === 'Zeros' || (value as { class_name?: unknown } | null)?.class_name === 'Zeros'
+  );
+}
 
 /** Output length of one spatial dimension, as Keras computes it. */
 export function convOutputLength(
@@ -59,6 +81,10 @@ export class GroupedConv2D extends tf.layers.Layer {
   readonly groups: number;
   readonly useBias: boolean;
   readonly kernelSeed?: number;
+  readonly activation?: string;
+  readonly dilationRate: [number, number];
+  private readonly zeroKernel: boolean;
+  private readonly activationFn?: (x: tf.Tensor) => tf.Tensor;
   private kernel?: tf.LayerVariable;
   private bias?: tf.LayerVariable;
 
@@ -71,8 +97,19 @@ export class GroupedConv2D extends tf.layers.Layer {
     this.groups = args.groups ?? 1;
     this.useBias = args.useBias ?? true;
     this.kernelSeed = args.kernelSeed;
+    this.dilationRate = pair(args.dilationRate ?? 1);
+    this.activation = args.activation === 'linear' ? undefined : args.activation;
+    this.zeroKernel = isZerosInitializer(args.kernelInitializer);
     this.inputSpec = [{ ndim: 4 }];
     GroupedConv2D.verifyArgs(this);
+    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
+      throw new Error(`Expected dataFormat "channels_last", but got ${String(args.dataFormat)}.`);
+    }
+    if (this.activation !== undefined) {
+      // tfjs's registry of activations, as its own Conv2D uses: unknown names throw here.
+      const layer = tf.layers.activation({ activation: this.activation as 'relu' });
+      this.activationFn = (x) => layer.apply(x) as tf.Tensor;
+    }
   }
 
   private static verifyArgs(layer: GroupedConv2D): void {
@@ -86,10 +123,13 @@ export class GroupedConv2D extends tf.layers.Layer {
     if (filters % groups !== 0) {
       throw new Error(`Expected groups to divide the filters ${filters}, but got ${groups}.`);
     }
-    if (![...kernelSize, ...strides].every(isPositiveInteger)) {
+    if (![...kernelSize, ...strides, ...layer.dilationRate].every(isPositiveInteger)) {
       throw new Error(
-        `Expected kernelSize and strides to be positive integers, but got ${kernelSize} and ${strides}.`,
+        `Expected kernelSize, strides and dilationRate to be positive integers, but got ${kernelSize}, ${strides} and ${layer.dilationRate}.`,
       );
+    }
+    if (layer.dilationRate.some((rate) => rate > 1) && strides.some((stride) => stride > 1)) {
+      throw new Error('Expected strides of 1 with a dilation rate above 1, as Keras requires.');
     }
     if (padding !== 'same' && padding !== 'valid') {
       throw new Error(`Expected padding "same" or "valid", but got ${String(padding)}.`);
@@ -112,7 +152,9 @@ export class GroupedConv2D extends tf.layers.Layer {
       'kernel',
       [kh, kw, channels / this.groups, this.filters],
       'float32',
-      tf.initializers.glorotUniform({ seed: this.kernelSeed }),
+      this.zeroKernel
+        ? tf.initializers.zeros()
+        : tf.initializers.glorotUniform({ seed: this.kernelSeed }),
     );
     if (this.useBias) {
       this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
@@ -125,10 +167,11 @@ export class GroupedConv2D extends tf.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.strides;
+    const [dh, dw] = this.dilationRate;
     return [
       shape[0],
-      convOutputLength(shape[1], kh, sh, this.padding),
-      convOutputLength(shape[2], kw, sw, this.padding),
+      convOutputLength(shape[1], (kh - 1) * dh + 1, sh, this.padding),
+      convOutputLength(shape[2], (kw - 1) * dw + 1, sw, this.padding),
       this.filters,
     ];
   }
@@ -142,9 +185,10 @@ export class GroupedConv2D extends tf.layers.Layer {
       const kernel = this.kernel.read() as tf.Tensor4D;
       const y =
         this.groups === 1
-          ? tf.conv2d(x, kernel, this.strides, this.padding)
-          : groupedConv(x, kernel, this.groups, this.strides, this.padding);
-      return this.bias ? tf.add(y, this.bias.read()) : y;
+          ? tf.conv2d(x, kernel, this.strides, this.padding, 'NHWC', this.dilationRate)
+          : groupedConv(x, kernel, this.groups, this.strides, this.padding, this.dilationRate);
+      const biased = this.bias ? tf.add(y, this.bias.read()) : y;
+      return this.activationFn ? this.activationFn(biased) : biased;
     });
   }
 
@@ -157,6 +201,10 @@ export class GroupedConv2D extends tf.layers.Layer {
       padding: this.padding,
       groups: this.groups,
       useBias: this.useBias,
+      ...(this.activation === undefined ? {} : { activation: this.activation }),
+      ...(this.dilationRate.some((rate) => rate > 1)
+        ? { dilationRate: [...this.dilationRate] }
+        : {}),
       ...(this.kernelSeed === undefined ? {} : { kernelSeed: this.kernelSeed }),
     };
   }
@@ -174,6 +222,7 @@ export function groupedConv(
   groups: number,
   strides: [number, number],
   padding: 'same' | 'valid',
+  dilations: [number, number] = [1, 1],
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw, inPerGroup, filters] = kernel.shape;
@@ -182,7 +231,7 @@ export function groupedConv(
       .reshape([kh, kw, inPerGroup, groups, outPerGroup])
       .transpose([0, 1, 3, 2, 4])
       .reshape([kh, kw, inPerGroup * groups, outPerGroup]) as tf.Tensor4D;
-    const spread = tf.depthwiseConv2d(x, depthwiseKernel, strides, padding);
+    const spread = tf.depthwiseConv2d(x, depthwiseKernel, strides, padding, 'NHWC', dilations);
     const [n, h, w] = spread.shape;
     if (inPerGroup === 1) {
       return spread;

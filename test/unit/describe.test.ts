@@ -191,7 +191,8 @@ describe.each(OTHERS)('describeModel, %s', (_, config) => {
       macs: expected.macs,
     });
     const sizes = [1, 2, 3, 4].map(
-      (stage) => graph.layers.filter((layer) => layer.path.stage === stage).at(-1)?.outputShape[1],
+      (stage) =>
+        graph.layers.filter((layer) => layer.path.stage === stage).at(-1)?.outputShape?.[1],
     );
     expect(sizes).toEqual(expected.stageSizes);
     expectSeedHierarchy(graph, config);

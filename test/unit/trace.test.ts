@@ -76,7 +76,7 @@ describe('profileTrace', () => {
         const layer = graph.layers[layerId];
         expect(slice.args).toMatchObject({ layerId, className: layer.className, macs: layer.macs });
         expect(slice.args?.outputShape).toBe(
-          `(${layer.outputShape.map((size) => size ?? 'None').join(', ')})`,
+          `(${layer.outputShape!.map((size) => size ?? 'None').join(', ')})`,
         );
         expect(slice.dur).toBeCloseTo(result.layerMsByPass![pass][layerId] * 1000, 2);
         if (layerId > 0) {

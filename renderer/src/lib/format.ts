@@ -26,13 +26,19 @@ export function formatCompact(value: number): string {
 }
 
 /** `(None, 56, 56, 256)`, as Keras prints an output shape. */
-export function formatShapeKeras(shape: Shape): string {
+export function formatShapeKeras(shape: Shape | null): string {
+  if (shape === null) {
+    return '?';
+  }
   const parts = shape.map((dim) => (dim === null ? 'None' : String(dim)));
   return `(${parts.join(', ')}${parts.length === 1 ? ',' : ''})`;
 }
 
 /** `56×56×256`: the shape without the batch dimension, for compact labels. */
-export function formatShapeShort(shape: Shape): string {
+export function formatShapeShort(shape: Shape | null): string {
+  if (shape === null) {
+    return '?';
+  }
   const dims = shape[0] === null ? shape.slice(1) : shape;
   return dims.map((dim) => (dim === null ? '?' : String(dim))).join('×');
 }

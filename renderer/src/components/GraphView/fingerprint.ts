@@ -12,7 +12,7 @@ export function graphFingerprint(graph: ModelGraph): string {
     const text = [
       layer.name,
       layerTypeLabel(layer),
-      layer.outputShape.join(','),
+      layer.outputShape?.join(',') ?? '?',
       layer.params,
       layer.inbound.join(','),
       `${path.section}/${path.stage ?? ''}/${path.block ?? ''}/${path.branch ?? ''}`,

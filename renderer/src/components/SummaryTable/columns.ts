@@ -45,7 +45,7 @@ export const BASE_COLUMNS: readonly TableColumn[] = [
     width: 'minmax(140px, 1.2fr)',
     align: 'left',
     sortValue: (layer) =>
-      layer.outputShape.reduce<number>((product, dim) => product * (dim ?? 1), 1),
+      layer.outputShape?.reduce<number>((product, dim) => product * (dim ?? 1), 1) ?? -1,
     text: (layer) => formatShapeKeras(layer.outputShape),
   },
   {

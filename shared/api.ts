@@ -3,6 +3,7 @@
  * browser-mode server (HTTP + WebSocket). The renderer sees only `InspectorApi`; the transports
  * carry `Result` envelopes and turn them back into values or thrown `InspectorError`s.
  */
+import type { BlockForms } from './blockForms';
 import type { ModelConfig } from './modelConfig';
 import type { ModelGraph } from './modelGraph';
 import type { ActivationMaps, BackendStatus, ProfileEvent, ProfileRequest } from './profile';
@@ -40,6 +41,11 @@ export interface InspectorApi {
   cancel(runId: string): Promise<void>;
   /** One layer's activation statistics and first channels, from a run made with stats. */
   activations(runId: string, layerId: number, options: ActivationOptions): Promise<ActivationMaps>;
+  /**
+   * Runs one block of a config's model (the described one: same weights) in the paper's form (a),
+   * C separate paths, and form (c), one grouped convolution, on the same input; compares and times them.
+   */
+  blockForms(config: ModelConfig, stage: number, block: number): Promise<BlockForms>;
   /** Saves a file: a save dialog in Electron, a download in the browser. `data` is text or base64 for png. */
   saveFile(
     kind: SaveFileKind,
@@ -80,6 +86,7 @@ export const API_CALLS = [
   'profile',
   'cancel',
   'activations',
+  'blockForms',
   'saveFile',
   'appInfo',
 ] as const satisfies readonly (keyof InspectorApi)[];

@@ -108,6 +108,8 @@ export const CALL_ARGS = {
   profile: v.strictTuple([ProfileRequestSchema]),
   cancel: v.strictTuple([RunIdSchema]),
   activations: v.strictTuple([RunIdSchema, integer(0, 1_000_000), ActivationOptionsSchema]),
+  // Four stages; the deepest stage of any depth has 36 blocks (the engine names the real range).
+  blockForms: v.strictTuple([ModelConfigSchema, integer(1, 4), integer(1, 64)]),
   saveFile: v.pipe(
     v.strictTuple([
       oneOf(['png', 'svg', 'txt', 'csv', 'json', 'md', 'trace']),
@@ -131,6 +133,7 @@ const _proof: { [K in ApiCall]: Proof<SchemaArgs[K], CallArgs<K>> } = {
   profile: true,
   cancel: true,
   activations: true,
+  blockForms: true,
   saveFile: true,
   appInfo: true,
 };
@@ -143,6 +146,7 @@ const ARG_NAMES: Record<ApiCall, readonly string[]> = {
   profile: ['request'],
   cancel: ['runId'],
   activations: ['runId', 'layerId', 'options'],
+  blockForms: ['config', 'stage', 'block'],
   saveFile: ['kind', 'data', 'suggestedName'],
   appInfo: [],
 };

@@ -59,7 +59,7 @@ export interface BlockForms extends BlockStructure {
 }
 
 const shape3 = (layer: LayerInfo): [number, number, number] => {
-  const [, h, w, c] = layer.outputShape;
+  const [, h, w, c] = layer.outputShape ?? [];
   return [h ?? 1, w ?? 1, c ?? 1];
 };
 

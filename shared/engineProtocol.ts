@@ -4,6 +4,7 @@
  * the clients are engine/node/client.ts and engine/window/client.ts.
  */
 import type { ActivationOptions } from './api';
+import type { BlockForms } from './blockForms';
 import type { Result } from './errors';
 import type { ModelConfig } from './modelConfig';
 import type { ModelGraph } from './modelGraph';
@@ -20,6 +21,8 @@ export interface EngineCalls {
     args: [runId: string, layerId: number, options: ActivationOptions];
     value: ActivationMaps;
   };
+  /** One block of a config's model run as C separate paths and as one grouped convolution. */
+  blockForms: { args: [config: ModelConfig, stage: number, block: number]; value: BlockForms };
 }
 
 /** The name of a worker call. */

@@ -53,7 +53,7 @@ export const IPC_MENU = 'inspector:menu';
 /** The engine as both shells use it: the InspectorApi calls it implements, and disposal. */
 export type EngineService = Pick<
   InspectorApi,
-  'backends' | 'describe' | 'profile' | 'cancel' | 'activations' | 'onProfileEvents'
+  'backends' | 'describe' | 'profile' | 'cancel' | 'activations' | 'blockForms' | 'onProfileEvents'
 > & { dispose(): void | Promise<void> };
 
 /** Returns the value of an envelope, or throws its error as an InspectorError. */

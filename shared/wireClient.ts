@@ -159,6 +159,8 @@ export async function connectWireClient(options: WireClientOptions): Promise<Wir
       call('activations', [runId, layerId, activationOptions]) as ReturnType<
         InspectorApi['activations']
       >,
+    blockForms: (config, stage, block) =>
+      call('blockForms', [config, stage, block]) as ReturnType<InspectorApi['blockForms']>,
     saveFile: (kind, data, suggestedName) => options.saveFile(kind, data, suggestedName),
     appInfo: () => call('appInfo', []) as ReturnType<InspectorApi['appInfo']>,
     onProfileEvents: (listener) => {
@@ -196,6 +198,8 @@ export function fromPreload(preload: PreloadApi): InspectorApi {
     cancel: (runId) => call('cancel', () => preload.cancel(runId)),
     activations: (runId, layerId, options) =>
       call('activations', () => preload.activations(runId, layerId, options)),
+    blockForms: (config, stage, block) =>
+      call('blockForms', () => preload.blockForms(config, stage, block)),
     saveFile: (kind, data, suggestedName) =>
       call('saveFile', () => preload.saveFile(kind, data, suggestedName)),
     appInfo: () => call('appInfo', () => preload.appInfo()),

@@ -35,6 +35,7 @@ export function mainHandlers(deps: MainDeps): ApiHandlers {
     profile: (request) => engine.profile(request),
     cancel: (runId) => engine.cancel(runId),
     activations: (runId, layerId, options) => engine.activations(runId, layerId, options),
+    blockForms: (config, stage, block) => engine.blockForms(config, stage, block),
     saveFile: async (kind, data, suggestedName) => {
       const choice = await deps.showSaveDialog({
         defaultPath: suggestedName,

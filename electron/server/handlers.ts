@@ -39,6 +39,7 @@ export function serverHandlers(engine: EngineService): ApiHandlers {
     profile: (request) => engine.profile(request),
     cancel: (runId) => engine.cancel(runId),
     activations: (runId, layerId, options) => engine.activations(runId, layerId, options),
+    blockForms: (config, stage, block) => engine.blockForms(config, stage, block),
     saveFile: async () => {
       throw new InspectorError(
         'INVALID_REQUEST',

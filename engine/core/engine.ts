@@ -4,6 +4,7 @@
  * gives it backends, image decoding and memory budgets, and serves it on its port.
  */
 import type { ActivationOptions } from '../../shared/api';
+import type { BlockForms } from '../../shared/blockForms';
 import type {
   EngineCrashMessage,
   EngineHostMessage,
@@ -24,6 +25,7 @@ import type {
 import type { ActivationMaps, BackendName } from '../../shared/profile';
 import { inputShapeOf } from '../../shared/modelConfig';
 import { activationStats, featureMaps } from './activations';
+import { runBlockForms } from './blockForms';
 import { describeModel } from './describe';
 import type { EngineHost } from './host';
 import { makeInput } from './inputData';
@@ -128,18 +130,31 @@ export class Engine {
   }
 
   describe(config: ModelConfig): Promise<ModelGraph> {
+    return this.serial(async () => (await this.described(config)).graph);
+  }
+
+  /** Runs a block of the described model as C paths and as one grouped convolution. */
+  blockForms(config: ModelConfig, stage: number, block: number): Promise<BlockForms> {
     return this.serial(async () => {
-      const checked = checkedConfig(config);
-      checkMemory(checked, 1, await this.defaultBudgetOn('auto'));
-      const cached =
-        this.cached?.key.endsWith(configKey(checked)) === true &&
-        this.cached.runtime instanceof TfjsRuntime
-          ? this.cached
-          : await this.ensureModel(checked, 'auto');
-      const { model } = cached.model as TfjsModel;
-      cached.graph ??= describeModel(model, checked, { weights: true });
-      return cached.graph;
+      const { model, graph } = await this.described(config);
+      return runBlockForms(model, graph, stage, block);
     });
+  }
+
+  /** The tfjs model of a config (the cached one if it is) and its description with weights. */
+  private async described(
+    config: ModelConfig,
+  ): Promise<{ model: TfjsModel['model']; graph: ModelGraph }> {
+    const checked = checkedConfig(config);
+    checkMemory(checked, 1, await this.defaultBudgetOn('auto'));
+    const cached =
+      this.cached?.key.endsWith(configKey(checked)) === true &&
+      this.cached.runtime instanceof TfjsRuntime
+        ? this.cached
+        : await this.ensureModel(checked, 'auto');
+    const { model } = cached.model as TfjsModel;
+    cached.graph ??= describeModel(model, checked, { weights: true });
+    return { model, graph: cached.graph };
   }
 
   /** Checks a request and the memory budget at once, then queues the run; resolves before it runs. */
@@ -335,6 +350,8 @@ async function answer(engine: Engine, message: EngineHostMessage): Promise<Resul
         return { ok: true, value: await engine.cancel(...message.args) };
       case 'activations':
         return { ok: true, value: await engine.activations(...message.args) };
+      case 'blockForms':
+        return { ok: true, value: await engine.blockForms(...message.args) };
       default:
         throw new InspectorError('INVALID_REQUEST', 'Unknown engine call.');
     }

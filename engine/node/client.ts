@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ActivationOptions } from '../../shared/api';
 import { parseCall } from '../../shared/apiSchemas';
+import type { BlockForms } from '../../shared/blockForms';
 import type {
   EngineCallMessage,
   EngineCalls,
@@ -179,6 +180,10 @@ export class EngineClient implements EngineService {
 
   activations(runId: string, layerId: number, options: ActivationOptions): Promise<ActivationMaps> {
     return this.call('activations', [runId, layerId, options]);
+  }
+
+  blockForms(config: ModelConfig, stage: number, block: number): Promise<BlockForms> {
+    return this.call('blockForms', [config, stage, block]);
   }
 
   onProfileEvents(listener: (events: ProfileEvent[]) => void): () => void {

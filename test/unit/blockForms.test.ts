@@ -20,7 +20,7 @@ function scramble(model: tf.LayersModel): void {
   for (const layer of model.layers) {
     const weights = layer.weights.map((variable) => {
       const name = variable.originalName.split('/').pop() ?? '';
-      const shape = variable.shape;
+      const shape = variable.shape as number[];
       seed += 1;
       if (name === 'moving_variance') {
         return tf.randomUniform(shape, 0.5, 2, 'float32', seed);

@@ -135,6 +135,26 @@ describe.each([
     );
   });
 
+  it('blockForms runs a block as 32 paths and as one grouped convolution: they agree', async () => {
+    const forms = await api.blockForms(SMALL, 1, 1);
+    expect(forms).toMatchObject({
+      stage: 1,
+      block: 1,
+      paths: 32,
+      pathWidth: 4,
+      input: [8, 8, 64],
+      output: [8, 8, 256],
+    });
+    expect(forms.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    expect(forms.maxAbsOutput).toBeGreaterThan(0);
+    expect(forms.groupedMs).toBeGreaterThan(0);
+    expect(forms.pathsMs).toBeGreaterThan(0);
+    expect(await refusal(api.blockForms(SMALL, 2, 9))).toEqual({
+      code: 'NOT_FOUND',
+      message: 'No block 9 in stage 2: it has blocks 1–4.',
+    });
+  });
+
   it('cancel ends a run with a CANCELLED error event', async () => {
     const { events } = await runToEnd(api, { ...RUN, runs: 20, stats: false }, 5);
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'CANCELLED' } });
@@ -183,6 +203,11 @@ describe.each([
         'activations',
         ['run-1', 1.5, { channels: 1 }],
         'activations: layerId must be an integer from 0 to 1000000, but got 1.5.',
+      ],
+      [
+        'blockForms',
+        [SMALL, 0, 1],
+        'blockForms: stage must be an integer from 1 to 4, but got 0.',
       ],
       [
         'saveFile',

@@ -240,6 +240,9 @@ describe('the run form', () => {
       activations: async () => {
         throw new Error('not used');
       },
+      blockForms: async () => {
+        throw new Error('not used');
+      },
       saveFile: async () => ({ saved: true }),
       appInfo: async () => {
         throw new Error('not used');

@@ -30,6 +30,9 @@ function scriptedApi() {
     activations: async () => {
       throw new Error('not used');
     },
+    blockForms: async () => {
+      throw new Error('not used');
+    },
     saveFile: async () => ({ saved: true }),
     appInfo: async () => {
       throw new Error('not used');

@@ -170,7 +170,7 @@ export function reconciliationRows(graph: ModelGraph, report: PaperReport): stri
 /** The equivalence line of a measured block. */
 export function equivalenceLine(forms: BlockForms): string {
   return (
-    `Stage ${forms.stage}, block ${forms.block}: form (a), ${forms.paths} separate paths, and form (c), ` +
+    `Stage ${forms.stage}, block ${forms.block}: form (a), ${forms.paths === 1 ? 'one path' : `${forms.paths} separate paths`}, and form (c), ` +
     `one grouped convolution, on the same input: max |difference| ${formatDiff(forms.maxAbsDiff)} ` +
     `(outputs up to ${forms.maxAbsOutput.toFixed(2)}); grouped ${forms.groupedMs.toFixed(2)} ms, ` +
     `paths ${forms.pathsMs.toFixed(2)} ms (${forms.backend}, median of ${forms.runs}).`

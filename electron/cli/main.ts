@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ command: C
   },
   profile: { about: 'time a forward pass, per layer or whole', load: () => import('./profile') },
   export: { about: 'write the model as an ONNX file', load: () => import('./export') },
+  paper: {
+    about: "the paper's Table 1 from the model, published figures, deviations, a block as paths",
+    load: () => import('./paper'),
+  },
 };
 
 function usage(): string {

@@ -60,6 +60,25 @@ export interface InspectorApi {
    * in Electron, where there is a menu; absent in browser mode.
    */
   onMenu?(listener: (command: MenuCommand) => void): () => void;
+  /**
+   * Streams a file to the server that served the page (`POST /api/upload`), reporting progress;
+   * resolves with the id that later calls name it by (an image input `{ kind: 'upload', id }`).
+   * Present only in browser mode; in Electron the files are sent themselves.
+   */
+  uploadFile?(
+    file: Blob,
+    name: string,
+    onProgress?: (sentBytes: number, totalBytes: number) => void,
+  ): Promise<UploadedFile>;
+}
+
+/** A file the browser-mode server holds after `uploadFile`. */
+export interface UploadedFile {
+  /** The random id later calls name it by. */
+  id: string;
+  /** The name it was sent with. */
+  name: string;
+  bytes: number;
 }
 
 /** The commands of the Electron application menu, as the renderer receives them. */

@@ -10,6 +10,8 @@ import { InspectorError, toErrorInfo, type Result } from './errors';
 
 /** The largest base64 image a profile request may carry, in characters (32 MiB). */
 export const MAX_IMAGE_CHARS = 32 * 1024 * 1024;
+/** The largest image file an input may be, in bytes: what MAX_IMAGE_CHARS of base64 decode to (24 MiB). */
+export const MAX_IMAGE_BYTES = (MAX_IMAGE_CHARS / 4) * 3;
 /** The largest file `saveFile` accepts, in characters of text or base64 (128 MiB). */
 export const MAX_SAVE_CHARS = 128 * 1024 * 1024;
 /** The longest run id, file name or other short string, in characters. */
@@ -41,8 +43,18 @@ const oneOf = <const T extends readonly (string | number)[]>(options: T) =>
 const object = <const T extends v.ObjectEntries>(entries: T) =>
   v.strictObject(entries, 'must be an object');
 
+/**
+ * An object that is not an array: valibot's object schemas take an array as an object and then
+ * report its first missing key ("config.depth must be an object"), which names the wrong thing.
+ */
+const record = <const T extends v.ObjectEntries>(entries: T) =>
+  v.pipe(
+    v.custom<unknown>((input) => !Array.isArray(input), 'is an array; it must be an object'),
+    object(entries),
+  );
+
 /** A full ModelConfig; the upper bounds keep a request from asking for an absurd model. */
-export const ModelConfigSchema = object({
+export const ModelConfigSchema = record({
   depth: oneOf([50, 101, 152]),
   cardinality: integer(1, 256),
   width: integer(1, 512),
@@ -62,15 +74,24 @@ export const InputSourceSchema = v.variant(
     object({ kind: v.literal('zeros') }),
     object({
       kind: v.literal('image'),
-      base64: text(1, MAX_IMAGE_CHARS, BASE64, 'must be base64'),
+      base64: v.pipe(
+        v.string('must be a string'),
+        v.minLength(1, 'is empty; an image input needs the bytes of a PNG or JPEG file'),
+        text(1, MAX_IMAGE_CHARS, BASE64, 'must be base64'),
+      ),
+      fileName: v.optional(text(1, MAX_NAME_CHARS)),
+    }),
+    object({
+      kind: v.literal('upload'),
+      id: text(1, 64, /^[0-9a-f]+$/, 'must be the id POST /api/upload answered'),
       fileName: v.optional(text(1, MAX_NAME_CHARS)),
     }),
   ],
-  'must be "random", "zeros" or "image"',
+  'must be "random", "zeros", "image" or "upload"',
 );
 
 /** A ProfileRequest with every field but memoryBudgetBytes required. */
-export const ProfileRequestSchema = object({
+export const ProfileRequestSchema = record({
   config: ModelConfigSchema,
   backend: oneOf(['auto', 'tensorflow', 'wasm', 'cpu', 'onnxruntime', 'onnxruntime-cuda']),
   // Generous: the engine's memory guard refuses what would not fit, with the estimate and the budget.
@@ -99,7 +120,7 @@ export const FileNameSchema = v.pipe(
   v.check((name) => name !== '.' && name !== '..', 'must be a file name without folders'),
 );
 
-const ActivationOptionsSchema = object({ channels: integer(1, 64) });
+const ActivationOptionsSchema = record({ channels: integer(1, 64) });
 
 /** The argument tuple of each call, in order. */
 export const CALL_ARGS = {
@@ -173,6 +194,16 @@ function issueMessage(call: ApiCall, issue: v.BaseIssue<unknown>): string {
   if (issue.expected === 'never') {
     return `${call}: unknown field "${where}"; remove it.`;
   }
+  if (
+    issue.kind === 'schema' &&
+    issue.received === 'undefined' &&
+    /^"/.test(issue.expected ?? '')
+  ) {
+    return `${call}: ${where} is missing.`;
+  }
+  if (issue.message.startsWith('is ')) {
+    return `${call}: ${where} ${issue.message}.`; // says what is wrong with the value already
+  }
   const got = issue.type.endsWith('_length')
     ? `has ${issue.received}`
     : `got ${shown(issue.received)}`;
@@ -194,7 +225,7 @@ export function parseCall(call: unknown, args: unknown): ParsedCall {
   if (!Array.isArray(args)) {
     throw new InspectorError('INVALID_REQUEST', `${call}: the arguments must be an array.`);
   }
-  const parsed = v.safeParse(CALL_ARGS[call], args, { abortPipeEarly: true });
+  const parsed = v.safeParse(CALL_ARGS[call], args, { abortEarly: true });
   if (!parsed.success) {
     throw new InspectorError('INVALID_REQUEST', issueMessage(call, parsed.issues[0]));
   }

@@ -35,7 +35,12 @@ export type InputSource =
   | { kind: 'random'; seed: number }
   | { kind: 'zeros' }
   /** PNG or JPEG bytes, base64-encoded; decoded and resized to the input size. */
-  | { kind: 'image'; base64: string; fileName?: string };
+  | { kind: 'image'; base64: string; fileName?: string }
+  /**
+   * An image sent before with `POST /api/upload` (browser mode): the server that holds it turns
+   * it into an `image` input before the engine sees it.
+   */
+  | { kind: 'upload'; id: string; fileName?: string };
 
 /** `per-layer` times each layer with a sync after it; `whole` times `model.predict`. */
 export type ProfileMode = 'per-layer' | 'whole';

@@ -14,6 +14,14 @@ export const WS_PATH = '/ws';
 export const HTTP_API_PREFIX = '/api/';
 /** The query parameter that carries the browser-mode token. */
 export const TOKEN_PARAM = 'token';
+/**
+ * The WebSocket subprotocol of the API. The page offers it with a second one,
+ * `TOKEN_PROTOCOL_PREFIX + token`, which carries the token (a browser cannot set headers on a
+ * WebSocket); the server answers with this one only, never echoing the token.
+ */
+export const WS_PROTOCOL = 'resnext-inspector';
+/** The prefix of the subprotocol that carries the token; the token's characters all fit in one. */
+export const TOKEN_PROTOCOL_PREFIX = 'token.';
 
 /** A call from the browser to the server; `id` pairs it with its result. */
 export interface WireCall {

@@ -13,16 +13,23 @@ export interface ServeArgs {
   allowRemote: boolean;
   /** Build the renderer first (default; `--no-build` skips it). */
   build: boolean;
+  /** The most MiB one upload may have (`--max-upload-mb`). */
+  maxUploadMb: number;
   help: boolean;
 }
 
+/** The default largest upload in MiB (an image input, a model file with its shards). */
+export const DEFAULT_MAX_UPLOAD_MB = 2048;
+
 /** The usage text. */
-export const USAGE = `Usage: npm run serve -- [--host 127.0.0.1] [--port ${DEFAULT_PORT}|0] [--open] [--allow-remote] [--no-build]
+export const USAGE = `Usage: npm run serve -- [--host 127.0.0.1] [--port ${DEFAULT_PORT}|0] [--open] [--allow-remote] [--no-build] [--max-upload-mb N]
   --host H          address to listen on (default 127.0.0.1; others need --allow-remote)
   --port N          port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --open            open the app in the system browser
   --allow-remote    allow a non-loopback --host (anyone who can reach it and has the token gets in)
-  --no-build        serve dist/renderer as it is, without building it first`;
+  --no-build        serve dist/renderer as it is, without building it first
+  --max-upload-mb N the most MiB one uploaded file may have (default ${DEFAULT_MAX_UPLOAD_MB}); all uploads
+                    together may have twice that`;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
@@ -39,6 +46,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     open: false,
     allowRemote: false,
     build: true,
+    maxUploadMb: DEFAULT_MAX_UPLOAD_MB,
     help: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -59,6 +67,12 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         throw new Error(`--port must be 0–65535, but got "${text}".`);
       }
       args.port = port;
+    } else if (flag === '--max-upload-mb') {
+      const text = value();
+      if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1_048_576) {
+        throw new Error(`--max-upload-mb must be an integer from 1 to 1048576, but got "${text}".`);
+      }
+      args.maxUploadMb = Number(text);
     } else if (flag === '--open') {
       args.open = true;
     } else if (flag === '--allow-remote') {

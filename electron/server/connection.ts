@@ -8,23 +8,28 @@ import { dispatchCall, type ApiHandlers } from '../../shared/apiSchemas';
 import { InspectorError, type Result } from '../../shared/errors';
 import type { ProfileEvent } from '../../shared/profile';
 import type { WireServerMessage } from '../../shared/wire';
+import { MAX_JSON_DEPTH, parseBoundedJson } from './jsonLimits';
 import type { EventSink, RunRouter } from './runRouter';
 
 /** Calls one connection may have running at once. */
 export const MAX_CALLS_IN_FLIGHT = 16;
 
+/** Profile runs one connection may have queued or running at once. */
+export const MAX_RUNS_PER_CONNECTION = 4;
+
 type CallMessage = { id: number; call: unknown; args: unknown };
 
 function readMessage(data: string): CallMessage | InspectorError {
-  let message: unknown;
-  try {
-    message = JSON.parse(data);
-  } catch {
+  const parsed = parseBoundedJson(data);
+  if (!parsed.ok) {
     return new InspectorError(
       'INVALID_REQUEST',
-      'A message must be JSON: {"type":"call","id":1,"call":"backends","args":[]}.',
+      parsed.reason === 'depth'
+        ? `A message may nest arrays and objects at most ${MAX_JSON_DEPTH} deep.`
+        : 'A message must be JSON: {"type":"call","id":1,"call":"backends","args":[]}.',
     );
   }
+  const message = parsed.value;
   const record = (typeof message === 'object' && message !== null ? message : {}) as Record<
     string,
     unknown
@@ -42,6 +47,8 @@ function readMessage(data: string): CallMessage | InspectorError {
 /** Serves one WebSocket until it closes. */
 export function serveConnection(socket: WebSocket, handlers: ApiHandlers, router: RunRouter): void {
   let inFlight = 0;
+  /** `profile` calls sent to the engine whose run this connection does not own yet. */
+  let profilesInFlight = 0;
   const send = (message: WireServerMessage): void => {
     if (socket.readyState === socket.OPEN) {
       socket.send(JSON.stringify(message));
@@ -69,11 +76,22 @@ export function serveConnection(socket: WebSocket, handlers: ApiHandlers, router
       answer(parsed.id, { ok: false, error: busy.toInfo() });
       return;
     }
+    const isProfile = parsed.call === 'profile';
+    if (isProfile && router.openRuns(sink) + profilesInFlight >= MAX_RUNS_PER_CONNECTION) {
+      const full = new InspectorError(
+        'INVALID_REQUEST',
+        `This connection has ${MAX_RUNS_PER_CONNECTION} profile runs queued or running, the most it may have; wait for one to finish or cancel one.`,
+      );
+      answer(parsed.id, { ok: false, error: full.toInfo() });
+      return;
+    }
     inFlight += 1;
+    profilesInFlight += isProfile ? 1 : 0;
     void dispatchCall(handlers, parsed.call, parsed.args).then((result) => {
       inFlight -= 1;
+      profilesInFlight -= isProfile ? 1 : 0;
       answer(parsed.id, result);
-      if (parsed.call === 'profile' && result.ok) {
+      if (isProfile && result.ok) {
         router.claim((result.value as { runId: string }).runId, sink);
         if (socket.readyState !== socket.OPEN) {
           router.release(sink); // closed while the call ran: its run has no one to watch it

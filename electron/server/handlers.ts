@@ -8,6 +8,8 @@ import type { AppInfo } from '../../shared/api';
 import type { ApiHandlers } from '../../shared/apiSchemas';
 import { InspectorError } from '../../shared/errors';
 import type { EngineService } from '../../shared/wire';
+import { resolveUploadInput } from './uploadInput';
+import type { UploadStore } from './uploads';
 
 const require = createRequire(import.meta.url);
 
@@ -30,13 +32,13 @@ export function appPackage(): { name: string; version: string } {
   return { name: json.productName ?? json.name, version: json.version };
 }
 
-/** The handlers of the browser-mode server, driving one engine. */
-export function serverHandlers(engine: EngineService): ApiHandlers {
+/** The handlers of the browser-mode server, driving one engine; uploads resolve image inputs. */
+export function serverHandlers(engine: EngineService, uploads: UploadStore): ApiHandlers {
   const app = appPackage();
   return {
     backends: () => engine.backends(),
     describe: (config) => engine.describe(config),
-    profile: (request) => engine.profile(request),
+    profile: async (request) => engine.profile(await resolveUploadInput(request, uploads)),
     cancel: (runId) => engine.cancel(runId),
     activations: (runId, layerId, options) => engine.activations(runId, layerId, options),
     blockForms: (config, stage, block) => engine.blockForms(config, stage, block),

@@ -27,6 +27,7 @@ async function serve(args: ServeArgs): Promise<void> {
     port: args.port,
     token: resolveToken(),
     allowRemote: args.allowRemote,
+    maxUploadBytes: args.maxUploadMb * 2 ** 20,
   });
   if (!isLoopback(args.host)) {
     console.warn(

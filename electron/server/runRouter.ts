@@ -41,6 +41,15 @@ export class RunRouter {
     this.owners.set(runId, sink);
   }
 
+  /** How many runs `sink` owns that have not ended. */
+  openRuns(sink: EventSink): number {
+    let count = 0;
+    for (const owner of this.owners.values()) {
+      count += owner === sink ? 1 : 0;
+    }
+    return count;
+  }
+
   /** Forgets a sink; its unfinished runs are cancelled. */
   release(sink: EventSink): void {
     for (const [runId, owner] of this.owners) {

@@ -1,6 +1,8 @@
 /**
  * The browser-mode server: the built renderer over HTTP, the API over WebSocket (`/ws`) and over
- * `POST /api/<call>`, all behind the token, the Origin check and the Host check of auth.ts.
+ * `POST /api/<call>` (httpApi.ts), uploads into a private folder (uploads.ts), all behind the
+ * Origin and Host checks of auth.ts, and the API and WebSocket behind the token too. A request
+ * that cannot even be parsed is answered 400; nothing a client sends can throw out of a handler.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -8,18 +10,24 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { dispatchCall, type ApiHandlers } from '../../shared/apiSchemas';
+import type { ApiHandlers } from '../../shared/apiSchemas';
 import { contentSecurityPolicy } from '../../shared/csp';
-import type { ErrorCode } from '../../shared/errors';
-import { HTTP_API_PREFIX, TOKEN_PARAM, WS_PATH, type EngineService } from '../../shared/wire';
-import { checkRequest, tokenCookie, type AuthPolicy } from './auth';
+import {
+  HTTP_API_PREFIX,
+  TOKEN_PARAM,
+  WS_PATH,
+  WS_PROTOCOL,
+  type EngineService,
+} from '../../shared/wire';
+import { checkRequest, parseTarget, type AuthPolicy } from './auth';
 import { serveConnection } from './connection';
 import { serverHandlers } from './handlers';
-import { RunRouter, type EventSink } from './runRouter';
+import { serveApi, type ApiContext } from './httpApi';
+import { MAX_MESSAGE_BYTES } from './jsonLimits';
+import { RunRouter } from './runRouter';
 import { lookupStatic, sendFile } from './static';
-
-/** The largest message or request body the API accepts (48 MiB). */
-export const MAX_BODY_BYTES = 48 * 1024 * 1024;
+import { DEFAULT_MAX_UPLOAD_MB } from './args';
+import { UploadStore } from './uploads';
 
 /** How to start a server. */
 export interface ServerOptions {
@@ -31,8 +39,12 @@ export interface ServerOptions {
   port: number;
   token: string;
   allowRemote: boolean;
+  /** The most bytes one upload may have (default DEFAULT_MAX_UPLOAD_MB MiB). */
+  maxUploadBytes?: number;
+  /** The most bytes all uploads together may have (default twice maxUploadBytes). */
+  uploadQuotaBytes?: number;
   /** Replaces the default handlers (tests). */
-  handlers?: ApiHandlers;
+  handlers?: (uploads: UploadStore) => ApiHandlers;
 }
 
 /** A running server. */
@@ -52,19 +64,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  INVALID_REQUEST: 400,
-  INVALID_CONFIG: 400,
-  UNAUTHORIZED: 401,
-  NOT_FOUND: 404,
-  // The request was understood but cannot be carried out as asked: a client error, not ours.
-  CANCELLED: 409,
-  BACKEND_UNAVAILABLE: 422,
-  MEMORY_BUDGET: 422,
-  // The engine died and restarts on the next call: try again.
-  ENGINE_CRASHED: 503,
-};
-
 function sendText(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
   response.end(`${text}\n`);
@@ -73,76 +72,24 @@ function sendText(response: ServerResponse, status: number, text: string): void 
 const NOT_BUILT =
   'The renderer is not built (dist/renderer/index.html is missing): run `npm run serve`, which builds it, or `npx vite build`.';
 
-async function readBody(request: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      return null;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function serveApi(
-  request: IncomingMessage,
-  response: ServerResponse,
-  call: string,
-  context: { handlers: ApiHandlers; router: RunRouter },
-): Promise<void> {
-  if (request.method !== 'POST') {
-    response.setHeader('Allow', 'POST');
-    sendText(response, 405, `Use POST ${HTTP_API_PREFIX}<call> with a JSON array of arguments.`);
-    return;
-  }
-  const body = await readBody(request);
-  let args: unknown;
-  try {
-    args = body === null ? undefined : JSON.parse(body === '' ? '[]' : body);
-  } catch {
-    args = undefined;
-  }
-  const result =
-    args === undefined
-      ? {
-          ok: false as const,
-          error: {
-            code: 'INVALID_REQUEST' as const,
-            message: `${call}: the body must be a JSON array of arguments under ${MAX_BODY_BYTES / 2 ** 20} MiB.`,
-          },
-        }
-      : await dispatchCall(context.handlers, call, args);
-  if (call === 'profile' && result.ok) {
-    const discard: EventSink = { sendEvents: () => undefined };
-    context.router.claim((result.value as { runId: string }).runId, discard);
-  }
-  const status = result.ok ? 200 : (STATUS[result.error.code] ?? 500);
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-  response.end(JSON.stringify(result));
-}
-
 async function serveRequest(
   request: IncomingMessage,
   response: ServerResponse,
-  context: { options: ServerOptions; policy: AuthPolicy; handlers: ApiHandlers; router: RunRouter },
+  context: ApiContext & { options: ServerOptions; policy: AuthPolicy },
 ): Promise<void> {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
     response.setHeader(name, value);
   }
-  const verdict = checkRequest(request, context.policy);
+  const verdict = checkRequest(request, context.policy, needOf(request));
   if (!verdict.ok) {
     sendText(response, verdict.status, verdict.message);
     return;
   }
-  if (verdict.tokenFromQuery) {
-    response.setHeader('Set-Cookie', tokenCookie(context.policy));
-  }
   // The raw path, not URL's normalised one: `/../x` must be refused, not quietly folded to `/x`.
-  const pathname = (request.url ?? '/').split('?')[0];
+  const { pathname, query } = verdict.target;
   if (pathname.startsWith(HTTP_API_PREFIX)) {
-    await serveApi(request, response, pathname.slice(HTTP_API_PREFIX.length), context);
+    const call = pathname.slice(HTTP_API_PREFIX.length);
+    await serveApi(request, response, call, query, context);
     return;
   }
   if (pathname === WS_PATH) {
@@ -166,25 +113,51 @@ async function serveRequest(
   sendFile(response, found.file, found.size, request.method === 'HEAD');
 }
 
+/**
+ * The API and the WebSocket need the token; the renderer's static files hold no secret, so a page
+ * (re)loads without one and keeps its token in the page, never in a cookie.
+ */
+function needOf(request: IncomingMessage): 'token' | 'none' {
+  const target = parseTarget(request.url);
+  return target && !target.pathname.startsWith(HTTP_API_PREFIX) && target.pathname !== WS_PATH
+    ? 'none'
+    : 'token';
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+};
+
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
+  const reason = REASONS[status] ?? 'Bad Request';
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`,
   );
 }
 
 /** Starts a server; resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<InspectorServer> {
-  const handlers = options.handlers ?? serverHandlers(options.engine);
+  const maxFileBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_MB * 2 ** 20;
+  const uploads = await UploadStore.create({
+    maxFileBytes,
+    maxTotalBytes: options.uploadQuotaBytes,
+  });
+  const handlers = (options.handlers ?? ((store) => serverHandlers(options.engine, store)))(
+    uploads,
+  );
   const router = new RunRouter(options.engine);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    // The page offers the app's protocol and a second one carrying the token: answer the first.
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   const http = createServer();
-  const policy: AuthPolicy = {
-    token: options.token,
-    allowRemote: options.allowRemote,
-    cookieName: 'inspector-token',
-  };
-  const context = { options, policy, handlers, router };
+  const policy: AuthPolicy = { token: options.token, allowRemote: options.allowRemote };
+  const context = { options, policy, handlers, router, uploads };
 
   http.on('request', (request, response) => {
     serveRequest(request, response, context).catch(() => {
@@ -195,15 +168,20 @@ export async function startServer(options: ServerOptions): Promise<InspectorServ
       }
     });
   });
-  http.on('upgrade', (request, socket, head) => {
-    const verdict = checkRequest(request, policy);
-    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
-    if (!verdict.ok) {
-      refuseUpgrade(socket, verdict.status, verdict.message);
-    } else if (pathname !== WS_PATH) {
-      refuseUpgrade(socket, 404, `WebSocket connections go to ${WS_PATH}.`);
-    } else {
-      wss.handleUpgrade(request, socket, head, (ws) => serveConnection(ws, handlers, router));
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    try {
+      const verdict = checkRequest(request, policy);
+      if (!verdict.ok) {
+        refuseUpgrade(socket, verdict.status, verdict.message);
+      } else if (verdict.target.pathname !== WS_PATH) {
+        refuseUpgrade(socket, 404, `WebSocket connections go to ${WS_PATH}.`);
+      } else {
+        wss.handleUpgrade(request, socket, head, (ws) => serveConnection(ws, handlers, router));
+      }
+    } catch {
+      // Nothing a client sends may stop the server: whatever could not be read is refused.
+      refuseUpgrade(socket, 400, 'The upgrade request could not be read.');
     }
   });
 
@@ -213,7 +191,6 @@ export async function startServer(options: ServerOptions): Promise<InspectorServ
   });
   const { port } = http.address() as AddressInfo;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  policy.cookieName = `inspector-token-${port}`;
   return {
     url: `http://${shownHost}:${port}/?${TOKEN_PARAM}=${options.token}`,
     port,
@@ -225,6 +202,7 @@ export async function startServer(options: ServerOptions): Promise<InspectorServ
       wss.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      await uploads.close();
     },
   };
 }

@@ -137,6 +137,12 @@ export async function makeInput(
       }
       return { shape, data };
     }
+    case 'upload':
+      // Only the browser-mode server holds uploads; it replaces them with the image before here.
+      throw new InspectorError(
+        'INVALID_REQUEST',
+        'An upload input is resolved by the browser-mode server that holds the upload; send the image itself (kind "image") here.',
+      );
     default:
       throw new InspectorError('INVALID_REQUEST', 'The input kind must be random, zeros or image.');
   }

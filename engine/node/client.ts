@@ -85,6 +85,9 @@ const WATCHDOG_MS = 250;
 /** How many times a call the engine never accepted is sent again. */
 const MAX_REPLAYS = 2;
 
+/** Profile runs the engine may have queued or running at once, over every caller. */
+export const MAX_OPEN_RUNS = 16;
+
 /** Resident bytes of a process from /proc (Linux); undefined where there is no /proc. */
 export function procRss(pid: number): number | undefined {
   try {
@@ -104,6 +107,8 @@ export class EngineClient implements EngineService {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly openRuns = new Map<string, OpenRun>();
+  /** `profile` calls sent whose run is not yet in openRuns. */
+  private startingRuns = 0;
   private readonly listeners = new Set<(events: ProfileEvent[]) => void>();
   private disposed = false;
   private readonly spawner: EngineSpawner;
@@ -148,9 +153,21 @@ export class EngineClient implements EngineService {
     checkMemory(config, request.batch, budget);
     // The memory guard speaks first (it names the estimate); then every field is checked.
     parseCall('profile', [{ ...request, config }]);
+    if (this.openRuns.size + this.startingRuns >= MAX_OPEN_RUNS) {
+      throw new InspectorError(
+        'INVALID_REQUEST',
+        `The engine has ${MAX_OPEN_RUNS} profile runs queued or running, the most it takes; wait for one to finish or cancel one.`,
+      );
+    }
     const runId = `run-${randomUUID()}`;
     const checked = { ...request, config };
-    const started = await this.call('profile', [checked, runId]);
+    this.startingRuns += 1;
+    let started: { runId: string };
+    try {
+      started = await this.call('profile', [checked, runId]);
+    } finally {
+      this.startingRuns -= 1;
+    }
     // Its events come after the result: from here a death must end the run with an event.
     this.openRuns.set(runId, { request: checked, started: false });
     return started;

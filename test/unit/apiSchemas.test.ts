@@ -76,6 +76,15 @@ const FIXTURES: [string, unknown, unknown, string][] = [
     ['resnext'],
     'describe: config must be an object, but got "resnext".',
   ],
+  // Not "config.depth must be an object": the array is what is wrong, not its missing depth.
+  [
+    'config an array',
+    'describe',
+    [[101, 32]],
+    'describe: config is an array; it must be an object.',
+  ],
+  ['config field missing', 'describe', [{}], 'describe: config.depth is missing.'],
+  ['request an array', 'profile', [[]], 'profile: request is an array; it must be an object.'],
   [
     'depth unknown',
     'describe',
@@ -176,7 +185,25 @@ const FIXTURES: [string, unknown, unknown, string][] = [
     'input kind',
     'profile',
     [{ ...request, input: { kind: 'webcam' } }],
-    'profile: request.input.kind must be "random", "zeros" or "image", but got "webcam".',
+    'profile: request.input.kind must be "random", "zeros", "image" or "upload", but got "webcam".',
+  ],
+  [
+    'image empty (an empty file)',
+    'profile',
+    [{ ...request, input: { kind: 'image', base64: '' } }],
+    'profile: request.input.base64 is empty; an image input needs the bytes of a PNG or JPEG file.',
+  ],
+  [
+    'upload without its id',
+    'profile',
+    [{ ...request, input: { kind: 'upload', fileName: 'cat.png' } }],
+    'profile: request.input.id is missing.',
+  ],
+  [
+    'upload id not an id',
+    'profile',
+    [{ ...request, input: { kind: 'upload', id: '../etc/passwd' } }],
+    'profile: request.input.id must be the id POST /api/upload answered, but got "../etc/passwd".',
   ],
   [
     'image not base64',

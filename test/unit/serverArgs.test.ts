@@ -15,6 +15,7 @@ describe('parseServeArgs', () => {
       open: false,
       allowRemote: false,
       build: true,
+      maxUploadMb: 2048,
       help: false,
     });
   });

@@ -1,0 +1,44 @@
+/**
+ * Turns a profile request's upload input (`{ kind: 'upload', id }`, an image the page sent with
+ * `POST /api/upload`) into what the engine takes: the image's bytes, base64-encoded. An image
+ * input is bounded as the engine bounds a base64 one, and checked before its file is read.
+ */
+import { readFile } from 'node:fs/promises';
+import { MAX_IMAGE_BYTES } from '../../shared/apiSchemas';
+import { InspectorError } from '../../shared/errors';
+import type { ProfileRequest } from '../../shared/profile';
+import { formatBytes } from '../../engine/core/memoryGuard';
+import type { UploadStore } from './uploads';
+
+/** The request with an upload input replaced by the uploaded image; other inputs pass as they are. */
+export async function resolveUploadInput(
+  request: ProfileRequest,
+  uploads: UploadStore,
+): Promise<ProfileRequest> {
+  const { input } = request;
+  if (input.kind !== 'upload') {
+    return request;
+  }
+  const upload = uploads.get(input.id);
+  if (!upload) {
+    throw new InspectorError(
+      'NOT_FOUND',
+      `No upload ${input.id} on this server (it restarted, or the id is wrong); upload the image again.`,
+    );
+  }
+  const fileName = input.fileName ?? upload.name;
+  if (upload.bytes === 0) {
+    throw new InspectorError(
+      'INVALID_REQUEST',
+      `${fileName} is empty (0 bytes); choose a PNG or JPEG image.`,
+    );
+  }
+  if (upload.bytes > MAX_IMAGE_BYTES) {
+    throw new InspectorError(
+      'INVALID_REQUEST',
+      `${fileName} is ${formatBytes(upload.bytes)}, above the ${formatBytes(MAX_IMAGE_BYTES)} an image input may have; choose a smaller image.`,
+    );
+  }
+  const bytes = await readFile(upload.path);
+  return { ...request, input: { kind: 'image', base64: bytes.toString('base64'), fileName } };
+}

@@ -4,7 +4,7 @@
  * socket), the unwrapping of the Electron preload's envelopes (`fromPreload`), and the
  * validation and decoding behind a browser download (`prepareDownload`).
  */
-import type { ApiCall, InspectorApi, SaveFileKind } from './api';
+import type { ApiCall, InspectorApi, SaveFileKind, UploadedFile } from './api';
 import { parseCall } from './apiSchemas';
 import { InspectorError, toErrorInfo, type Result } from './errors';
 import type { ProfileEvent } from './profile';
@@ -240,4 +240,36 @@ export function prepareDownload(
     type: MIME[checkedKind],
     name,
   };
+}
+
+/**
+ * The value of an upload's reply (`POST /api/upload`), or an InspectorError with the server's
+ * message, or one naming the file and the status when the reply is not an envelope.
+ */
+export function readUploadReply(status: number, text: string, name: string): UploadedFile {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(text);
+  } catch {
+    reply = undefined;
+  }
+  if (!isResult(reply)) {
+    throw new InspectorError(
+      'INTERNAL',
+      `The upload of ${name} failed (HTTP ${status}); check that \`npm run serve\` is running and try again.`,
+    );
+  }
+  const value = unwrapResult(reply) as Partial<UploadedFile>;
+  if (typeof value.id !== 'string' || typeof value.bytes !== 'number') {
+    throw new InspectorError('INTERNAL', `The server's reply to the upload of ${name} has no id.`);
+  }
+  return { id: value.id, name: value.name ?? name, bytes: value.bytes };
+}
+
+/** The error of an upload whose connection dropped before any reply. */
+export function uploadLost(name: string): InspectorError {
+  return new InspectorError(
+    'INTERNAL',
+    `The upload of ${name} was cut off: the server refused it or stopped; check that \`npm run serve\` is running and try again.`,
+  );
 }

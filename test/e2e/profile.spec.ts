@@ -243,6 +243,15 @@ test.describe('profile on a small model', () => {
   test('the feature-map grid shows the number of maps asked for, for a chosen image', async ({
     page,
   }) => {
+    // In browser mode the image travels as an upload (POST /api/upload), not in a WebSocket message.
+    const uploads: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/upload')) {
+        uploads.push(
+          `${request.url()} ${request.headers().authorization ? 'with' : 'without'} token`,
+        );
+      }
+    });
     await openProfile(page, { runs: 1, stats: true });
     await page.locator('.run-form input[type="file"]').setInputFiles({
       name: 'gradient.png',
@@ -251,6 +260,9 @@ test.describe('profile on a small model', () => {
     });
     await expect(page.getByTestId('input-image')).toHaveText('gradient.png');
     await runToEnd(page);
+    expect(uploads).toEqual([
+      expect.stringMatching(/\/api\/upload\?name=gradient\.png with token$/),
+    ]);
     // conv2d_1, the first 1×1 convolution of stage 1: 128 channels.
     await page.locator('.table .row[data-layer="conv2d_1"]').click();
     await page.getByRole('tab', { name: 'Activations' }).click();

@@ -1,7 +1,7 @@
 /**
  * The renderer's one way to the API. `getApi()` picks the transport once, at start: the Electron
  * preload's `window.inspector` when present, else the browser-mode server that served the page
- * (WebSocket, token from the page URL). Calls return values or throw InspectorError with the
+ * (WebSocket, with the token the page took from its URL). Calls return values or throw InspectorError with the
  * code and message; the rest of the renderer never knows which transport it has.
  */
 import type { InspectorApi } from '../../../shared/api';
@@ -20,11 +20,9 @@ export function transportKind(): 'electron' | 'browser' {
 
 /** The API, connected once; a failed connection is retried on the next call. */
 export function getApi(): Promise<InspectorApi> {
-  chosen ??= (async () => electronApi() ?? connectBrowser(window.location))().catch(
-    (error: unknown) => {
-      chosen = undefined;
-      throw error;
-    },
-  );
+  chosen ??= (async () => electronApi() ?? connectBrowser(window))().catch((error: unknown) => {
+    chosen = undefined;
+    throw error;
+  });
   return chosen;
 }

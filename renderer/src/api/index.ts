@@ -1,8 +1,9 @@
 /**
  * The renderer's one way to the API. `getApi()` picks the transport once, at start: the Electron
  * preload's `window.inspector` when present, else the browser-mode server that served the page
- * (WebSocket, with the token the page took from its URL). Calls return values or throw InspectorError with the
- * code and message; the rest of the renderer never knows which transport it has.
+ * (WebSocket, with the token the page took from its URL). Calls return values or throw
+ * InspectorError with the code and message; the rest of the renderer never knows which transport
+ * it has.
  */
 import type { InspectorApi } from '../../../shared/api';
 import { connectBrowser } from './browserTransport';

@@ -3,6 +3,7 @@
  * The CLI prints them and the renderer exports them; both get the same bytes.
  * MACs everywhere count the multiply-accumulates of Conv2D (grouped ones as grouped) and Dense only.
  */
+import { csvField } from './csv';
 import type { LayerInfo, ModelGraph, Shape } from './modelGraph';
 import { pathLabel } from './modelGraph';
 
@@ -138,19 +139,13 @@ const TABLE_COLUMNS: readonly [string, (layer: LayerInfo, graph: ModelGraph) => 
   ['path', (layer) => pathLabel(layer.path)],
 ];
 
-/** A CSV cell (RFC 4180), with spreadsheet formula triggers neutralised: names are untrusted. */
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) && !/^-?\d/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** The summary as CSV: a header row, then one row per layer; CRLF line ends. */
 export function summaryCsv(graph: ModelGraph): string {
   const rows = [TABLE_COLUMNS.map(([header]) => header)];
   for (const layer of graph.layers) {
     rows.push(TABLE_COLUMNS.map(([, cell]) => cell(layer, graph)));
   }
-  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return rows.map((row) => row.map((cell) => csvField(cell)).join(',')).join('\r\n') + '\r\n';
 }
 
 /** A Markdown table cell: pipes, backslashes and markup characters escaped, no line breaks. */

@@ -13,7 +13,8 @@ import {
   timingTable,
 } from '../../renderer/src/profile/aggregate';
 import { timeColumns, compareColumns } from '../../renderer/src/profile/columns';
-import { csvField, timingsCsv, traceJson } from '../../renderer/src/profile/exports';
+import { timingsCsv, traceJson } from '../../renderer/src/profile/exports';
+import { csvField } from '../../shared/csv';
 import { LiveRun } from '../../renderer/src/profile/liveRun';
 import { compareView, gmacsView, statView, timeView } from '../../renderer/src/profile/views';
 import { syntheticGraph } from './rendererFixtures';

@@ -3,6 +3,7 @@
 import type { ModelGraph } from '../../../shared/modelGraph';
 import { pathLabel } from '../../../shared/modelGraph';
 import type { ProfileResult } from '../../../shared/profile';
+import { csvField } from '../../../shared/csv';
 import { profileTrace } from '../../../shared/trace';
 import { scaleColor, type LegendEntry } from '../graph/colors';
 import { diagramModel, type DiagramSource } from '../export/diagram';
@@ -16,18 +17,6 @@ import type { HeatLegend } from './heat';
 /** The trace of a run as JSON text, as `profile --trace` writes it. */
 export function traceJson(result: ProfileResult, graph: ModelGraph): string {
   return JSON.stringify(profileTrace(result, graph));
-}
-
-/**
- * A CSV field: quoted when it holds a comma, quote or line break; a leading =, +, - or @ (a
- * formula to a spreadsheet) is escaped with a quote mark, since layer names are untrusted.
- */
-export function csvField(value: string | number): string {
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) {
-    text = `'${text}`;
-  }
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 const CSV_HEADER = [

@@ -21,7 +21,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: 'on-first-retry',
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
+      // The system's Chromium, never a downloaded one (scripts/test.mjs checks it is there).
+      executablePath: process.env.INSPECTOR_CHROMIUM || '/usr/bin/chromium',
       args: [
         '--no-sandbox',
         '--disable-gpu',

@@ -4,6 +4,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
+// The end-to-end tests run in the system's Chromium and never download one: without it, say so
+// at once, in one line, rather than after the unit tests, deep inside Playwright.
+const chromium = process.env.INSPECTOR_CHROMIUM || '/usr/bin/chromium';
+if (existsSync('playwright.config.ts') && !existsSync(chromium)) {
+  console.error(
+    `npm test needs Chromium at ${chromium}: install it with \`sudo apt-get install chromium\` (Debian, Ubuntu), or set INSPECTOR_CHROMIUM to its path.`,
+  );
+  process.exit(1);
+}
+
 mkdirSync('.cache', { recursive: true });
 const unitReport = '.cache/vitest-report.json';
 const e2eReport = '.cache/playwright-report.json';

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
@@ -10,5 +12,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // tfjs backends are process-global; files run in separate forks, one at a time per core.
     pool: 'forks',
+    // ONNX Runtime runs cache their exports: tests keep theirs out of the user's cache folder.
+    env: { INSPECTOR_CACHE_DIR: join(tmpdir(), 'resnext-inspector-test-cache') },
   },
 });

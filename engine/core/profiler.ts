@@ -201,7 +201,9 @@ interface Timings {
  * Runs warm-up and timed passes. In per-layer mode each timed layer-by-layer pass is followed by
  * a timed whole pass, so that a change in the machine's load hits both totals alike; an untimed
  * whole pass after the first (cold) pass measures the peak and warms `predict` up. In whole mode
- * the peak pass comes last, so that the first pass stays cold.
+ * the peak pass comes last, so that the first pass stays cold. A runtime that reads layer times
+ * from its own profiler (ONNX Runtime) may hand a pass's layers over as late as `endPasses`: their
+ * events then follow the passes' `pass-finished` events, pass by pass, before `run-finished`.
  */
 async function timedPasses<M extends RuntimeModel, I>(
   context: PassContext<M, I>,
@@ -228,6 +230,7 @@ async function timedPasses<M extends RuntimeModel, I>(
     const peak = await runtime.runWhole(model, input, { measurePeak: true });
     timings.peakBytes = Math.max(peak.peakBytes ?? 0, runtime.memory().bytes);
   };
+  await runtime.beginPasses?.(model, request.mode);
   for (let pass = -request.warmup; pass < request.runs; pass += 1) {
     await stopIfCancelled();
     const cpuMsSoFar = context.cpuStart();
@@ -256,6 +259,11 @@ async function timedPasses<M extends RuntimeModel, I>(
         timings.cpuWholePassesMs.push(cpuMs);
       }
     }
+  }
+  if (runtime.endPasses) {
+    // Passes held back arrive now, each into its `times` (already in layerMsByPass) and events.
+    await runtime.endPasses(model);
+    timings.peakBytes = Math.max(timings.peakBytes, runtime.memory().bytes);
   }
   batcher.flush();
   if (!perLayer) {

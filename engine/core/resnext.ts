@@ -16,12 +16,26 @@ import { tf } from './tf';
 type SymbolicTensor = tf.SymbolicTensor;
 
 /**
+ * The seed of the first kernel's Glorot-uniform initialiser; each later kernel's is one more.
+ * With the config it fixes every weight, so caches of a build (the exported ONNX) key on both.
+ */
+export const FIRST_WEIGHT_SEED = 1;
+
+/**
+ * How a build fills its kernels: `seeded` draws the same Glorot-uniform numbers in every build;
+ * `zeros` draws none (about 10× faster on the default model), for describing the structure alone.
+ */
+export type WeightFill = 'seeded' | 'zeros';
+
+/**
  * Keras-style layer names, fresh for each build: `conv2d`, `conv2d_1`, …; inputs start at
  * `input_1`. tfjs's own counters are global across builds, so we keep our own.
  */
 export class LayerNamer {
   private readonly counts = new Map<string, number>();
-  private seeds = 0;
+  private seeds = FIRST_WEIGHT_SEED - 1;
+
+  constructor(readonly fill: WeightFill = 'seeded') {}
 
   /**
    * The seed of the next layer's kernel initialiser. Every build of a config draws the same
@@ -52,6 +66,12 @@ interface ConvOptions {
   useActivation?: boolean;
 }
 
+/** The next kernel's initialiser: its seed is drawn either way, so seeds stay in step. */
+function kernelInitializer(names: LayerNamer): ReturnType<typeof tf.initializers.zeros> {
+  const seed = names.nextSeed();
+  return names.fill === 'zeros' ? tf.initializers.zeros() : tf.initializers.glorotUniform({ seed });
+}
+
 /** Conv2D (with bias, `same` padding) → BatchNormalization → optional ReLU, as in the seed. */
 function conv2dBnRelu(x: SymbolicTensor, names: LayerNamer, options: ConvOptions): SymbolicTensor {
   const { filters, kernelSize, strides = 1, groups = 1, useActivation = true } = options;
@@ -64,7 +84,7 @@ function conv2dBnRelu(x: SymbolicTensor, names: LayerNamer, options: ConvOptions
           strides,
           padding: 'same',
           name,
-          kernelInitializer: tf.initializers.glorotUniform({ seed: names.nextSeed() }),
+          kernelInitializer: kernelInitializer(names),
         })
       : new GroupedConv2D({
           filters,
@@ -74,6 +94,7 @@ function conv2dBnRelu(x: SymbolicTensor, names: LayerNamer, options: ConvOptions
           groups,
           name,
           kernelSeed: names.nextSeed(),
+          ...(names.fill === 'zeros' ? { kernelInitializer: 'zeros' } : {}),
         });
   let y = conv.apply(x) as SymbolicTensor;
   y = tf.layers
@@ -151,9 +172,13 @@ function buildStage(x: SymbolicTensor, names: LayerNamer, spec: StageSpec, confi
  * Builds ResNeXt for a config (validated first; nothing is built for a bad one). Layer names are
  * fresh per build; the model's name defaults to the config's name, e.g. `resnext101_32x4d`.
  */
-export function buildResNeXt(config: ModelConfig, modelName?: string): tf.LayersModel {
+export function buildResNeXt(
+  config: ModelConfig,
+  modelName?: string,
+  fill: WeightFill = 'seeded',
+): tf.LayersModel {
   const checked = checkedConfig(config);
-  const names = new LayerNamer();
+  const names = new LayerNamer(fill);
   const { inputSize, channels, classes } = checked;
   const input = tf.input({
     shape: [inputSize, inputSize, channels],
@@ -178,7 +203,7 @@ export function buildResNeXt(config: ModelConfig, modelName?: string): tf.Layers
       units: classes,
       activation: 'softmax',
       name: names.next('dense'),
-      kernelInitializer: tf.initializers.glorotUniform({ seed: names.nextSeed() }),
+      kernelInitializer: kernelInitializer(names),
     })
     .apply(x) as SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: modelName ?? configName(checked) });

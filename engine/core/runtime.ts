@@ -1,12 +1,13 @@
 /**
  * The small interface through which the profiler talks to a model: build, run whole, run layer by
- * layer, release. TensorFlow.js (tfjsRuntime.ts) is the first implementation; ONNX Runtime will be
- * the second. A runtime may time layers live, as each finishes (tfjs), or only per pass, from its
- * own profiler after the pass (ONNX Runtime): `liveLayerTimes` says which, and `runLayers` then
- * reports every layer at the end of the pass.
+ * layer, release. TensorFlow.js (tfjsRuntime.ts) is the first implementation; ONNX Runtime is the
+ * second. A runtime may time layers live, as each finishes (tfjs), or only from its own profiler
+ * (ONNX Runtime): `liveLayerTimes` says which. Such a runtime reports a pass's layers when it has
+ * read its profile: at the end of the pass, or, between `beginPasses` and `endPasses`, as late as
+ * `endPasses`, so that one profiling session can serve many passes.
  */
 import type { ModelConfig } from '../../shared/modelConfig';
-import type { BackendName, OnnxMode } from '../../shared/profile';
+import type { BackendName, OnnxMode, ProfileMode } from '../../shared/profile';
 
 /** Input values for one forward pass, batch-first and channels-last: [batch, height, width, channels]. */
 export interface InputBatch {
@@ -83,7 +84,10 @@ export interface Runtime<Model extends RuntimeModel = RuntimeModel, Input = unkn
   readonly name: string;
   /** The backend that runs the passes. */
   readonly backend: BackendName;
-  /** Whether `runLayers` reports each layer as it finishes (true) or all of them after the pass. */
+  /**
+   * Whether `runLayers` reports each layer as it finishes (true), or all of a pass's layers
+   * together once its profile is read (false).
+   */
   readonly liveLayerTimes: boolean;
   /** The ONNX Runtime mode, for an ONNX Runtime runtime. */
   readonly onnxMode?: OnnxMode;
@@ -97,6 +101,16 @@ export interface Runtime<Model extends RuntimeModel = RuntimeModel, Input = unkn
   runWhole(model: Model, input: Input, options?: WholePassOptions): Promise<WholePassResult>;
   /** One forward pass layer by layer, with a sync after each layer. */
   runLayers(model: Model, input: Input, options?: LayerPassOptions): Promise<PassResult>;
+  /**
+   * Optional: a run's passes begin, in `mode`. Until `endPasses`, `runLayers` may hold a timed
+   * pass's layer records back (it still returns the pass's wall time).
+   */
+  beginPasses?(model: Model, mode: ProfileMode): Promise<void>;
+  /**
+   * Optional: a run's passes have ended. Resolves once every pass held back has handed its
+   * records to its `onLayer`, pass after pass in the order they ran, each in layer order.
+   */
+  endPasses?(model: Model): Promise<void>;
   /** Bytes held by the runtime now (tensors), for leak checks and peak estimates. */
   memory(): { tensors: number; bytes: number };
   /** Frees everything the model holds. */

@@ -33,6 +33,7 @@ import type {
 import type { EngineService } from '../../shared/wire';
 import { checkMemory, formatBytes } from '../core/memoryGuard';
 import { engineMemoryCap, nodeBudget } from './memory';
+import { removeTempFoldersOf } from './onnx/ortProfile';
 import { forkSpawner, type EngineChild, type EngineSpawner } from './spawn';
 
 /** Options of an EngineClient. */
@@ -369,6 +370,11 @@ export class EngineClient implements EngineService {
    */
   private lost(live: Live, code: number | null, signal: string | null): void {
     clearInterval(live.watchdog);
+    if (live.child.pid !== undefined) {
+      // An engine stopped by SIGKILL (dispose, a cancel, the memory cap) cannot remove its
+      // temporary files (ONNX Runtime's optimised graph, profiles): its client does.
+      removeTempFoldersOf(live.child.pid);
+    }
     if (this.live === live) {
       this.live = undefined;
     }

@@ -42,7 +42,7 @@ describe('the engine on ONNX Runtime', () => {
     expect(names.slice(-2)).toEqual(['onnxruntime', 'onnxruntime-cuda']);
   });
 
-  it('fast: says so, streams each pass at its end, and marks fused layers', async () => {
+  it('fast: says so, hands each pass its layers, and marks fused layers', async () => {
     const runEvents = await profile('ort-fast', 'fast');
     const started = runEvents[0];
     expect(started).toMatchObject({

@@ -13,7 +13,12 @@ import {
   type OriginalGraph,
 } from '../../engine/core/onnx/nodeMapping';
 import type { OnnxNode } from '../../engine/core/onnx/onnxProto';
-import { parseProfile, sweepTempFolders, takeProfile } from '../../engine/node/onnx/ortProfile';
+import { parseProfile } from '../../engine/core/onnx/profileEvents';
+import {
+  removeTempFoldersOf,
+  sweepTempFolders,
+  takeProfile,
+} from '../../engine/node/onnx/ortProfile';
 
 /**
  * input → conv(+bn+relu) → conv(+bn) ┐
@@ -222,12 +227,25 @@ describe('ORT profiles', () => {
   it('reads a profile file and removes it', () => {
     const folder = mkdtempSync(join(tmpdir(), 'onnx-mapping-test-'));
     writeFileSync(join(folder, 'pass1_2026-11-30_04-00-00.json'), JSON.stringify(trace));
+    writeFileSync(join(folder, 'pass10_2026-11-30_04-00-01.json'), JSON.stringify(trace));
     writeFileSync(join(folder, 'other.txt'), 'kept');
     expect(takeProfile(folder, 'pass1')).toHaveLength(2);
-    expect(readdirSync(folder)).toEqual(['other.txt']);
+    expect(readdirSync(folder).sort()).toEqual(['other.txt', 'pass10_2026-11-30_04-00-01.json']);
     expect(() => takeProfile(folder, 'pass2')).toThrow(
       `ONNX Runtime wrote no profile in ${folder}.`,
     );
+  });
+
+  it("reads ORT's one-event-per-line layout a line at a time, across read chunks", () => {
+    const folder = mkdtempSync(join(tmpdir(), 'onnx-mapping-test-'));
+    // Long lines, as ORT's are (its args), so that lines straddle the reader's 1 MB chunks.
+    const padded = trace.map((event) => ({ ...event, args: { pad: 'x'.repeat(300_000) } }));
+    const lines = padded.map((event) => JSON.stringify(event));
+    // No closing bracket: JSON.parse of the whole file fails, only a line reader gets through.
+    writeFileSync(join(folder, 'p_1.json'), `[\n${lines.join(',\n')}\n`);
+    const runs = takeProfile(folder, 'p');
+    expect(runs.map((run) => run.totalMs)).toEqual([0.3, 0.2]);
+    expect(runs[1].nodeMs.get('dense/softmax')).toBeCloseTo(0.015);
   });
 
   it('sweeps the folders of processes that are gone, and only those', () => {
@@ -242,5 +260,14 @@ describe('ORT profiles', () => {
     names.forEach((name) => mkdirSync(join(parent, name)));
     expect(sweepTempFolders(parent)).toEqual([`resnext-ort-${gone}-abc`]);
     expect(readdirSync(parent).sort()).toEqual(names.slice(1).sort());
+  });
+
+  it("removes an exited engine's folders, and no other process's", () => {
+    const parent = mkdtempSync(join(tmpdir(), 'onnx-sweep-test-'));
+    const names = ['resnext-ort-4242-abc', 'resnext-ort-4242-def', 'resnext-ort-42420-ghi'];
+    names.forEach((name) => mkdirSync(join(parent, name)));
+    expect(removeTempFoldersOf(4242, parent).sort()).toEqual(names.slice(0, 2));
+    expect(readdirSync(parent)).toEqual(['resnext-ort-42420-ghi']);
+    expect(removeTempFoldersOf(process.pid, parent)).toEqual([]);
   });
 });

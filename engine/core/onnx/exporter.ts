@@ -19,6 +19,7 @@ import {
   type OnnxTensor,
   type OnnxValueInfo,
 } from './onnxProto';
+import { encodeModelStreamed, type ByteSink, type TensorHeader } from './onnxStream';
 
 /** ONNX operator set written; BatchNormalization-15, Softmax-13 and Gemm-13 semantics. */
 export const OPSET = 17;
@@ -84,10 +85,17 @@ const shapeOf = (layer: tf.layers.Layer): (number | null)[] => {
   return [...(shape as (number | null)[])];
 };
 
+/**
+ * Collects nodes and initializers. Given `onTensors`, it keeps only each initializer's header and
+ * hands the data on at once, so that a streamed export holds one layer's weights at a time.
+ */
 class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
+  readonly headers: TensorHeader[] = [];
   readonly nodeLayers: Record<string, string> = {};
+
+  constructor(private readonly onTensors?: (tensors: OnnxTensor[]) => void) {}
 
   add(layerName: string, nodes: OnnxNode[], initializers: OnnxTensor[] = []): void {
     for (const node of nodes) {
@@ -97,7 +105,14 @@ class GraphBuilder {
       this.nodeLayers[node.name] = layerName;
       this.nodes.push(node);
     }
-    this.initializers.push(...initializers);
+    for (const { name, dims, dataType, rawData } of initializers) {
+      this.headers.push({ name, dims, dataType, byteLength: rawData.byteLength });
+    }
+    if (this.onTensors) {
+      this.onTensors(initializers);
+    } else {
+      this.initializers.push(...initializers);
+    }
   }
 }
 
@@ -146,14 +161,18 @@ interface Converted {
 }
 
 /** Converts every layer, in the model's topological order. */
-function convertLayers(model: tf.LayersModel, options: ExportOptions): Converted {
+function convertLayers(
+  model: tf.LayersModel,
+  options: ExportOptions,
+  onTensors?: (tensors: OnnxTensor[]) => void,
+): Converted {
   if (model.inputs.length !== 1) {
     throw new Error(
       `Only models with one input can be exported; ${model.name} has ${model.inputs.length}.`,
     );
   }
   const done: Converted = {
-    builder: new GraphBuilder(),
+    builder: new GraphBuilder(onTensors),
     tensorOf: new Map(),
     shapes: new Map(),
     inputs: [],
@@ -207,17 +226,26 @@ function originalGraph(model: tf.LayersModel, converted: Converted): OriginalGra
   };
 }
 
-/** Builds the ONNX model object (not yet encoded) and the tables that go with it. */
-export function toOnnxModel(
-  model: tf.LayersModel,
-  options: ExportOptions = {},
-): {
+/** The ONNX model object (not yet encoded) and the tables that go with it. */
+interface BuiltModel {
   model: OnnxModel;
   original: OriginalGraph;
   shapes: Record<string, (number | null)[]>;
   outputs: string[];
-} {
-  const converted = convertLayers(model, options);
+  /** Every initializer's name, shape, type and size, in the graph's order. */
+  headers: TensorHeader[];
+}
+
+/**
+ * Builds the ONNX model object (not yet encoded) and the tables that go with it. With `onTensors`
+ * the graph lists no initializers: each layer's are handed to it as they are made.
+ */
+export function toOnnxModel(
+  model: tf.LayersModel,
+  options: ExportOptions = {},
+  onTensors?: (tensors: OnnxTensor[]) => void,
+): BuiltModel {
+  const converted = convertLayers(model, options, onTensors);
   const { builder, tensorOf } = converted;
   const outputLayers = [
     ...model.outputLayers.map((layer) => layer.name),
@@ -255,6 +283,7 @@ export function toOnnxModel(
     original,
     shapes: Object.fromEntries(converted.shapes),
     outputs: outputs.map((output) => output.name),
+    headers: builder.headers,
   };
 }
 
@@ -277,17 +306,56 @@ export function exportToOnnx(
   };
 }
 
+/** What an export says about the model it wrote, less the bytes themselves. */
+export type OnnxExportInfo = Omit<OnnxExport, 'bytes'> & {
+  /** Bytes written. */
+  byteLength: number;
+  /** Bytes of the initializers' data. */
+  weightBytes: number;
+};
+
 /**
- * A copy of an exported model that also outputs the given layers (4-D ones back in NHWC), sharing
- * its weights; for passes that read every layer's output. The input layer is not an output.
+ * Exports a built tfjs model to `sink` a piece at a time: the same bytes as `exportToOnnx`, but
+ * at most one layer's weights are held beyond the tfjs model's own. The layers are converted
+ * twice, once to plan the graph (protobuf writes each length before its content) and once to
+ * write the weights.
  */
-export function withLayerOutputs(
-  model: OnnxModel,
+export function exportToSink(
+  model: tf.LayersModel,
+  sink: ByteSink,
+  options: ExportOptions = {},
+): OnnxExportInfo {
+  const planned = toOnnxModel(model, options, () => undefined);
+  const byteLength = encodeModelStreamed(
+    planned.model,
+    planned.headers,
+    (write) => convertLayers(model, options, (tensors) => tensors.forEach(write)),
+    sink,
+  );
+  return {
+    byteLength,
+    weightBytes: planned.headers.reduce((sum, header) => sum + header.byteLength, 0),
+    nodeLayers: planned.original.nodeLayers as Record<string, string>,
+    layers: [...planned.original.layers],
+    inputName: planned.model.graph.input[0].name,
+    outputNames: planned.outputs,
+    nodeCount: planned.model.graph.node.length,
+    original: planned.original,
+    shapes: planned.shapes,
+  };
+}
+
+/**
+ * The nodes and graph outputs that also output the given layers (4-D ones back in NHWC) of a
+ * model whose outputs are `existing`, and each layer's output name. The input layer is not one.
+ */
+export function layerOutputAdditions(
+  existing: readonly { name: string }[],
   layers: readonly { name: string; shape: readonly (number | null)[] }[],
-): { model: OnnxModel; outputNames: Record<string, string> } {
-  const nodes = [...model.graph.node];
-  const outputs = [...model.graph.output];
-  const taken = new Set(outputs.map((output) => output.name));
+): { nodes: OnnxNode[]; outputs: OnnxValueInfo[]; outputNames: Record<string, string> } {
+  const nodes: OnnxNode[] = [];
+  const outputs: OnnxValueInfo[] = [];
+  const taken = new Set(existing.map((output) => output.name));
   const outputNames: Record<string, string> = {};
   for (const { name, shape } of layers) {
     let tensor = name;
@@ -309,8 +377,22 @@ export function withLayerOutputs(
     }
     outputNames[name] = tensor;
   }
-  return {
-    model: { ...model, graph: { ...model.graph, node: nodes, output: outputs } },
-    outputNames,
+  return { nodes, outputs, outputNames };
+}
+
+/**
+ * A copy of an exported model that also outputs the given layers (4-D ones back in NHWC), sharing
+ * its weights; for passes that read every layer's output. The input layer is not an output.
+ */
+export function withLayerOutputs(
+  model: OnnxModel,
+  layers: readonly { name: string; shape: readonly (number | null)[] }[],
+): { model: OnnxModel; outputNames: Record<string, string> } {
+  const added = layerOutputAdditions(model.graph.output, layers);
+  const graph = {
+    ...model.graph,
+    node: [...model.graph.node, ...added.nodes],
+    output: [...model.graph.output, ...added.outputs],
   };
+  return { model: { ...model, graph }, outputNames: added.outputNames };
 }

@@ -168,12 +168,24 @@ const SCHEMA = {
   },
 };
 
-let modelType: protobuf.Type | undefined;
+let root: protobuf.Root | undefined;
 
-function modelProto(): protobuf.Type {
-  modelType ??= protobuf.Root.fromJSON(SCHEMA).lookupType('onnx.ModelProto');
-  return modelType;
+/** The names of the message types of the schema. */
+export type OnnxTypeName =
+  | 'ModelProto'
+  | 'GraphProto'
+  | 'NodeProto'
+  | 'TensorProto'
+  | 'ValueInfoProto'
+  | 'StringStringEntryProto';
+
+/** One message type of the schema, for encoding or decoding a model piece by piece. */
+export function onnxType(name: OnnxTypeName): protobuf.Type {
+  root ??= protobuf.Root.fromJSON(SCHEMA);
+  return root.lookupType(`onnx.${name}`);
 }
+
+const modelProto = (): protobuf.Type => onnxType('ModelProto');
 
 /** Serialises a model to the ONNX file format. */
 export function encodeModel(model: OnnxModel): Uint8Array {

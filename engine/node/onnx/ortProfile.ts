@@ -1,73 +1,68 @@
 /**
- * Reading ONNX Runtime's profiler output: a Chrome-trace JSON array of events, one `model_run`
- * (category `Session`) per run and one `<node>_kernel_time` (category `Node`) per node executed,
- * times in microseconds. Files live in a temporary folder of ours and are removed once read.
+ * ONNX Runtime's profile files and the temporary folders they (and the optimised graphs) live in.
+ * A profile is read a line at a time (ORT writes one event per line) into the portable collector
+ * of engine/core/onnx/profileEvents.ts, and removed once read. A folder is named after the engine
+ * process that made it, so that whoever outlives that process (its client, or the next engine to
+ * start) can remove what it left: an engine killed with SIGKILL runs no exit handler.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import {
+  parseProfile,
+  parseProfileLine,
+  ProfileCollector,
+  type ProfiledRun,
+} from '../../core/onnx/profileEvents';
 
-/** One run in a profile: its wall time and each node's kernel time, in milliseconds. */
-export interface ProfiledRun {
-  totalMs: number;
-  /** Node name → milliseconds (summed if the node ran more than once in the run). */
-  nodeMs: Map<string, number>;
-  /** The most bytes ORT's CPU arena held during the run, when its events say (`mem_arena_held`). */
-  arenaBytes: number;
-}
+export type { ProfiledRun } from '../../core/onnx/profileEvents';
 
-interface TraceEvent {
-  cat?: string;
-  name?: string;
-  ts?: number;
-  dur?: number;
-  args?: { mem_arena_held?: string | number };
-}
-
-const KERNEL_SUFFIX = '_kernel_time';
-
-/** Splits a profile's events into runs, in the order they ran. */
-export function parseProfile(events: unknown): ProfiledRun[] {
-  if (!Array.isArray(events)) {
-    throw new Error('An ONNX Runtime profile must be a JSON array of events.');
-  }
-  const list = events as TraceEvent[];
-  const runs = list
-    .filter((event) => event.cat === 'Session' && event.name === 'model_run')
-    .map((event) => ({
-      start: event.ts ?? 0,
-      end: (event.ts ?? 0) + (event.dur ?? 0),
-      dur: event.dur ?? 0,
-    }))
-    .sort((a, b) => a.start - b.start);
-  const parsed: ProfiledRun[] = runs.map((run) => ({
-    totalMs: run.dur / 1000,
-    nodeMs: new Map(),
-    arenaBytes: 0,
-  }));
-  for (const event of list) {
-    if (event.cat !== 'Node' || !event.name?.endsWith(KERNEL_SUFFIX)) {
-      continue;
+/** The runs of one profile file, read a megabyte at a time. */
+export function readProfileFile(path: string): ProfiledRun[] {
+  const collector = new ProfileCollector();
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    // A chunk may end inside a character; the decoder keeps its first bytes for the next one.
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      const text = rest + (read === 0 ? decoder.end() : decoder.write(chunk.subarray(0, read)));
+      const lines = text.split('\n');
+      rest = read === 0 ? '' : (lines.pop() ?? '');
+      lines.forEach((line) => collector.add(parseProfileLine(line)));
+      if (read === 0) {
+        return collector.runs();
+      }
     }
-    const ts = event.ts ?? 0;
-    const index = runs.findIndex((run) => ts >= run.start && ts <= run.end);
-    if (index < 0) {
-      continue;
+  } catch (error) {
+    if (error instanceof SyntaxError || /one event per line/.test(String(error))) {
+      // Not ORT's usual layout: read it whole.
+      return parseProfile(JSON.parse(readFileSync(path, 'utf8')));
     }
-    const node = event.name.slice(0, -KERNEL_SUFFIX.length);
-    const run = parsed[index];
-    run.nodeMs.set(node, (run.nodeMs.get(node) ?? 0) + (event.dur ?? 0) / 1000);
-    const held = Number(event.args?.mem_arena_held ?? 0);
-    run.arenaBytes = Math.max(run.arenaBytes, Number.isFinite(held) ? held : 0);
+    throw error;
+  } finally {
+    closeSync(fd);
   }
-  return parsed;
 }
 
-/** Reads and removes the profile files that start with `prefix` in `folder`; returns their runs. */
+/** Whether a file is a profile ORT wrote for `prefix` (it appends `_<date>_<time>.json`). */
+const isProfileOf = (file: string, prefix: string): boolean =>
+  file.startsWith(`${prefix}_`) && file.endsWith('.json');
+
+/** Reads and removes the profile files of `prefix` in `folder`; returns their runs. */
 export function takeProfile(folder: string, prefix: string): ProfiledRun[] {
-  const files = readdirSync(folder).filter(
-    (file) => file.startsWith(prefix) && file.endsWith('.json'),
-  );
+  const files = readdirSync(folder).filter((file) => isProfileOf(file, prefix));
   if (files.length === 0) {
     throw new Error(`ONNX Runtime wrote no profile in ${folder}.`);
   }
@@ -75,12 +70,21 @@ export function takeProfile(folder: string, prefix: string): ProfiledRun[] {
   for (const file of files.sort()) {
     const path = join(folder, file);
     try {
-      runs.push(...parseProfile(JSON.parse(readFileSync(path, 'utf8'))));
+      runs.push(...readProfileFile(path));
     } finally {
       rmSync(path, { force: true });
     }
   }
   return runs;
+}
+
+/** Removes the profile files that start with `prefix` in `folder`, unread. */
+export function removeProfiles(folder: string, prefix: string): void {
+  for (const file of readdirSync(folder)) {
+    if (isProfileOf(file, prefix)) {
+      rmSync(join(folder, file), { force: true });
+    }
+  }
 }
 
 const PREFIX = 'resnext-ort-';
@@ -97,20 +101,45 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * Removes the folders of processes that are gone. An engine in a worker thread is terminated
- * with its process, without running exit handlers, so its folder outlives it until the next start.
- */
-export function sweepTempFolders(parent = tmpdir()): string[] {
+/** The process id a temporary folder's name carries, if it is one of ours. */
+function ownerOf(name: string): number | undefined {
+  const match = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Removes the folders whose owner `doomed` picks; returns their names. */
+function removeFolders(parent: string, doomed: (pid: number) => boolean): string[] {
   const removed: string[] = [];
-  for (const name of readdirSync(parent)) {
-    const match = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-    if (match && Number(match[1]) !== process.pid && !isAlive(Number(match[1]))) {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = ownerOf(name);
+    if (pid !== undefined && doomed(pid)) {
       rmSync(join(parent, name), { recursive: true, force: true });
       removed.push(name);
     }
   }
   return removed;
+}
+
+/**
+ * Removes the folders of processes that are gone, at the first start of an engine: a crashed or
+ * killed engine whose client could not clean up leaves its folder until then.
+ */
+export function sweepTempFolders(parent = tmpdir()): string[] {
+  return removeFolders(parent, (pid) => pid !== process.pid && !isAlive(pid));
+}
+
+/**
+ * Removes the folders of one engine process that has exited; its client calls this, since an
+ * engine stopped with SIGKILL (the CLI's end, a cancel, the memory cap) cannot clean up itself.
+ */
+export function removeTempFoldersOf(pid: number, parent = tmpdir()): string[] {
+  return pid === process.pid ? [] : removeFolders(parent, (owner) => owner === pid);
 }
 
 /**

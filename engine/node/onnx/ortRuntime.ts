@@ -1,100 +1,66 @@
 /**
- * ONNX Runtime as the profiler's second runtime. `build` exports the tfjs model to ONNX and opens a
- * session at the chosen optimisation (`fast`: all of ORT's graph optimisations, fused layers
- * reported as fused; `exact`: none, every Keras layer timed), saving the optimised graph that runs.
+ * ONNX Runtime as the profiler's second runtime. `build` takes a config's export from the model
+ * cache, or builds the tfjs model (on the cpu backend, whose memory goes back when it is disposed)
+ * and streams its export into the cache; `wrap` streams a model built elsewhere into a temporary
+ * file. Either way the JavaScript side keeps no weights: ORT opens the file and holds its own.
+ * The session runs at the chosen optimisation (`fast`: all of ORT's graph optimisations, fused
+ * layers reported as fused; `exact`: none, every Keras layer timed); in `fast` mode ORT saves the
+ * optimised graph (its weights in a file beside it) for the node → layer mapping and for later
+ * profiling sessions, which must run the very same nodes.
  *
- * ORT times nodes only through its profiler, which writes its events when profiling ends and
- * cannot restart in a session. So each layer-by-layer pass opens a short-lived profiling session
- * on the saved optimised graph, kept in memory (no further optimisation: the same nodes, the same
- * names), runs it, reads the profile and reports every layer at the end of the pass
- * (`liveLayerTimes` is false). Nothing of a model stays on disk between passes.
+ * Layer times come from ORT's profiler, read after the passes (ortProfiling.ts): one profiling
+ * session serves a whole run's layer passes (`liveLayerTimes` is false).
  */
-import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import type { ModelConfig } from '../../../shared/modelConfig';
-import type { BackendName } from '../../../shared/profile';
+import type { BackendName, ProfileMode } from '../../../shared/profile';
 import { InspectorError } from '../../../shared/errors';
 import { buildResNeXt } from '../../core/resnext';
+import { onCpuBackend } from '../../core/structure';
 import type { tf } from '../../core/tf';
 import type {
   InputBatch,
   LayerPassOptions,
-  LayerRecord,
   PassResult,
   Runtime,
-  RuntimeModel,
   WholePassResult,
 } from '../../core/runtime';
-import { exportToOnnx, withLayerOutputs } from '../../core/onnx/exporter';
-import { mapNodesToLayers, type NodeMapping } from '../../core/onnx/nodeMapping';
-import { decodeModel, encodeModel, type OnnxModel } from '../../core/onnx/onnxProto';
+import { exportToSink, type OnnxExportInfo } from '../../core/onnx/exporter';
+import type { ByteSink } from '../../core/onnx/onnxStream';
+import { withFileSink } from './files';
+import { ModelCache } from './modelCache';
 import { cudaProviderReason, loadOrt, ortThreads, tryCuda, type OrtModule } from './ortLoader';
-import { makeTempFolder, removeTempFolder, takeProfile } from './ortProfile';
+import {
+  openModel,
+  type OnnxOptimization,
+  type OpenedHow,
+  type OrtInput,
+  type OrtLayerRecord,
+  type OrtModel,
+} from './ortModel';
+import { outputsSession, runWithOutputs } from './ortOutputs';
+import { makeTempFolder, removeTempFolder } from './ortProfile';
+import { endProfiling, ensureProfiling, type ProfiledPass } from './ortProfiling';
 
-/** `fast`: full graph optimisation, fused layers reported as fused; `exact`: none, every layer timed. */
-export type OnnxOptimization = 'fast' | 'exact';
-
-/** A layer record that also says which timed layer a fused layer's time went to. */
-export interface OrtLayerRecord extends LayerRecord {
-  /** For a layer ORT fused into another node: the id of the layer that node's time is charged to. */
-  fusedInto?: number;
-}
+export type { ProfiledPass } from './ortProfiling';
+export type { OnnxOptimization, OrtInput, OrtLayerRecord, OrtModel } from './ortModel';
 
 /** Options of the ONNX Runtime runtime. */
 export interface OrtRuntimeOptions {
   optimization?: OnnxOptimization;
   /** Intra-op threads; default the machine's cores. */
   threads?: number;
-  /** Run once untimed in each fresh profiling session before the profiled run (default true). */
-  warmRun?: boolean;
+  /** Where `build` keeps exports between runs (default the per-user cache); false: nowhere. */
+  cache?: ModelCache | false;
+  /**
+   * Runs one profiling session records before its profile is read and a fresh one opened
+   * (default 64: ~8 MB of ORT's events for ResNeXt-101 in fast mode).
+   */
+  runsPerProfile?: number;
 }
 
-/** A model exported to ONNX with its session, its optimised graph and the node → layer mapping. */
-export interface OrtModel extends RuntimeModel {
-  readonly optimization: OnnxOptimization;
-  readonly session: InferenceSession;
-  readonly inputName: string;
-  readonly outputName: string;
-  /** Temporary folder of the profiles (each read and removed after its pass); removed on release. */
-  readonly folder: string;
-  /** The optimised graph that runs, as ORT saved it (its file is removed at once). */
-  readonly optimizedBytes: Uint8Array;
-  readonly mapping: NodeMapping;
-  /** Layer id → id of the timed layer it was fused into. */
-  readonly fusedInto: ReadonlyMap<number, number>;
-  /** Milliseconds the export took, and the session's creation (optimisation included). */
-  readonly exportMs: number;
-  readonly sessionMs: number;
-  /** Nodes in the graph that runs. */
-  readonly optimizedNodes: number;
-  readonly weightBytes: number;
-  readonly exported: OnnxModel;
-  readonly shapes: Readonly<Record<string, readonly (number | null)[]>>;
-  outputs?: { session: InferenceSession; names: Record<string, string> };
-  passes: number;
-}
-
-/** One profiled pass. */
-export interface ProfiledPass {
-  /** Wall time of the profiled run. */
-  totalMs: number;
-  /** Per layer id: the time of the nodes charged to it (0 for a layer fused into another). */
-  layerMs: number[];
-  /** Layer ids with at least one node in the profile. */
-  seen: Set<number>;
-  /** The run's time by ORT's own clock (`model_run`). */
-  profiledMs: number;
-  /** Node time no layer took (nodes missing from the mapping); 0 when the mapping is complete. */
-  unattributedMs: number;
-}
-
-/** What a runtime input is: the NHWC tensor ORT is fed. */
-export interface OrtInput {
-  tensor: Tensor;
-  shape: readonly number[];
-  data: Float32Array;
-}
+const DEFAULT_RUNS_PER_PROFILE = 64;
 
 /** The ONNX Runtime runtime on its CPU or CUDA provider. */
 export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
@@ -102,7 +68,8 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
   readonly liveLayerTimes = false;
   readonly optimization: OnnxOptimization;
   private readonly threads: number;
-  private readonly warmRun: boolean;
+  private readonly cache: ModelCache | false;
+  private readonly runsPerProfile: number;
   private heldBytes = 0;
   /** The most ORT's arena held in a profiled pass (activations and scratch). */
   private arenaBytes = 0;
@@ -122,10 +89,12 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     }
     this.optimization = options.optimization ?? 'fast';
     this.threads = options.threads ?? ortThreads();
-    this.warmRun = options.warmRun ?? true;
+    this.cache = options.cache ?? new ModelCache();
+    this.runsPerProfile = options.runsPerProfile ?? DEFAULT_RUNS_PER_PROFILE;
   }
 
-  private sessionOptions(): InferenceSession.SessionOptions {
+  /** Session options; `profilePrefix` turns ORT's profiler on, writing into `folder`. */
+  sessionOptions(folder?: string, profilePrefix?: string): InferenceSession.SessionOptions {
     return {
       executionProviders: this.backend === 'onnxruntime-cuda' ? ['cuda', 'cpu'] : ['cpu'],
       intraOpNumThreads: this.threads,
@@ -133,68 +102,87 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
       executionMode: 'sequential',
       // The NCHWc warning about saving an optimised graph is expected: it runs on this machine only.
       logSeverityLevel: 3,
+      ...(folder && profilePrefix
+        ? { enableProfiling: true, profileFilePrefix: join(folder, profilePrefix) }
+        : {}),
     };
   }
 
   async build(config: ModelConfig): Promise<OrtModel> {
-    const model = buildResNeXt(config);
-    try {
-      return await this.wrap(model, config);
-    } finally {
-      model.dispose();
+    const cached = this.cache ? this.cache.lookup(config) : undefined;
+    if (cached) {
+      return this.open(config, cached, { exportMs: 0, fromCache: true });
     }
+    const started = performance.now();
+    const folder = this.cache ? undefined : makeTempFolder();
+    let exported: { path: string; info: OnnxExportInfo };
+    try {
+      // Built on the cpu backend, whose arrays are given back when disposed: wasm's heap would
+      // keep the tfjs weights' pages for good, beside ORT's copy.
+      exported = await onCpuBackend(() => {
+        const model = buildResNeXt(config);
+        try {
+          return this.exportTo(model, config, folder);
+        } finally {
+          model.dispose();
+        }
+      });
+    } catch (error) {
+      if (folder) {
+        removeTempFolder(folder);
+      }
+      throw error;
+    }
+    const exportMs = performance.now() - started;
+    return this.open(config, exported, { exportMs, fromCache: false, folder });
   }
 
   /** Exports a tfjs model built elsewhere (the caller keeps and disposes it) and opens its session. */
   async wrap(model: tf.LayersModel, config: ModelConfig): Promise<OrtModel> {
     const started = performance.now();
-    const exported = exportToOnnx(model, {
-      metadata: { 'inspector.config': JSON.stringify(config) },
-    });
-    const exportMs = performance.now() - started;
     const folder = makeTempFolder();
-    const optimizedPath = join(folder, 'optimized.onnx');
+    let exported: { path: string; info: OnnxExportInfo };
     try {
-      const opening = performance.now();
-      const session = await this.ort.InferenceSession.create(exported.bytes, {
-        ...this.sessionOptions(),
-        graphOptimizationLevel: this.optimization === 'fast' ? 'all' : 'disabled',
-        optimizedModelFilePath: optimizedPath,
-      });
-      const sessionMs = performance.now() - opening;
-      const optimizedBytes = new Uint8Array(readFileSync(optimizedPath));
-      rmSync(optimizedPath, { force: true });
-      const optimized = decodeModel(optimizedBytes).graph.node;
-      const mapping = mapNodesToLayers(exported.original, optimized);
-      const weightBytes = exported.model.graph.initializer.reduce(
-        (sum, tensor) => sum + tensor.rawData.byteLength,
-        0,
-      );
-      this.heldBytes += weightBytes + optimizedBytes.byteLength;
-      return {
-        config,
-        layerCount: exported.layers.length,
-        layerNames: exported.layers,
-        optimization: this.optimization,
-        session,
-        inputName: exported.inputName,
-        outputName: exported.outputNames[0],
-        folder,
-        optimizedBytes,
-        mapping,
-        fusedInto: layerIdMap(exported.layers, mapping.fusedInto),
-        exportMs,
-        sessionMs,
-        optimizedNodes: optimized.length,
-        weightBytes,
-        exported: exported.model,
-        shapes: exported.shapes,
-        passes: 0,
-      };
+      exported = this.exportTo(model, config, folder);
     } catch (error) {
       removeTempFolder(folder);
       throw error;
     }
+    const exportMs = performance.now() - started;
+    return this.open(config, exported, { exportMs, fromCache: false, folder });
+  }
+
+  /** Streams a model's export into the cache, or into `folder` (a model not built by config). */
+  private exportTo(
+    model: tf.LayersModel,
+    config: ModelConfig,
+    folder: string | undefined,
+  ): { path: string; info: OnnxExportInfo } {
+    const write = (sink: ByteSink): OnnxExportInfo =>
+      exportToSink(model, sink, { metadata: { 'inspector.config': JSON.stringify(config) } });
+    if (!folder && this.cache) {
+      return this.cache.store(config, write);
+    }
+    const path = join(folder ?? makeTempFolder(), 'model.onnx');
+    return { path, info: withFileSink(path, write) };
+  }
+
+  private async open(
+    config: ModelConfig,
+    exported: { path: string; info: OnnxExportInfo },
+    how: OpenedHow,
+  ): Promise<OrtModel> {
+    const model = await openModel(this.ort, this, config, exported, how);
+    this.heldBytes += model.weightBytes;
+    return model;
+  }
+
+  /** A fresh session on the graph that runs, as it is (no optimisation: the same nodes). */
+  private reopen(model: OrtModel, profilePrefix?: string): Promise<InferenceSession> {
+    return this.ort.InferenceSession.create(model.optimizedPath, {
+      ...this.sessionOptions(model.folder, profilePrefix),
+      graphOptimizationLevel: 'disabled',
+    });
   }
 
   loadInput(batch: InputBatch): OrtInput {
@@ -209,10 +197,48 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     input.tensor.dispose();
   }
 
+  /**
+   * A run's passes begin: layer passes need a profiling session (the one from the build, or a
+   * fresh one); whole passes run without profiling. A profile left by an interrupted run is dropped.
+   */
+  async beginPasses(model: OrtModel, mode: ProfileMode): Promise<void> {
+    if (model.profiling && model.profiling.held.length > 0) {
+      endProfiling(model, true);
+    }
+    if (mode === 'per-layer') {
+      await ensureProfiling(model, (prefix) => this.reopen(model, prefix));
+    } else {
+      endProfiling(model, true);
+    }
+    model.passes = mode;
+  }
+
+  /** A run's passes have ended: the held layer passes get their times. */
+  async endPasses(model: OrtModel): Promise<void> {
+    model.passes = undefined;
+    endProfiling(model);
+  }
+
   async runWhole(model: OrtModel, input: OrtInput): Promise<WholePassResult> {
     const start = performance.now();
     await model.session.run({ [model.inputName]: input.tensor });
-    return { totalMs: performance.now() - start };
+    const totalMs = performance.now() - start;
+    await this.counted(model);
+    return { totalMs };
+  }
+
+  /** Counts a run on a profiling session; reads the profile once it holds `runsPerProfile`. */
+  private async counted(model: OrtModel): Promise<void> {
+    if (!model.profiling) {
+      return;
+    }
+    model.profiling.runs += 1;
+    if (model.profiling.runs >= this.runsPerProfile) {
+      endProfiling(model);
+      if (model.passes === 'per-layer') {
+        await ensureProfiling(model, (prefix) => this.reopen(model, prefix));
+      }
+    }
   }
 
   async runLayers(
@@ -224,147 +250,75 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
       return { totalMs: 0, stopped: true };
     }
     if (options.withOutputs || options.untilLayer !== undefined) {
-      return this.runWithOutputs(model, input, options);
+      model.outputs ??= await outputsSession(this.ort, model, this.sessionOptions());
+      return runWithOutputs(model.outputs, model, input, options);
     }
-    const { totalMs, layerMs } = await this.profiledPass(model, input);
+    const totalMs = await this.heldPass(model, input, (pass) => this.report(model, pass, options));
+    return { totalMs, stopped: false };
+  }
+
+  /**
+   * One pass on the profiling session, its times handed to `deliver` when the profile is read:
+   * at once outside a run's passes, else by `endPasses` (or sooner, every `runsPerProfile` runs).
+   */
+  private async heldPass(
+    model: OrtModel,
+    input: OrtInput,
+    deliver: (pass: ProfiledPass) => void,
+  ): Promise<number> {
+    const profiling = await ensureProfiling(model, (prefix) => this.reopen(model, prefix));
+    const start = performance.now();
+    await model.session.run({ [model.inputName]: input.tensor });
+    const totalMs = performance.now() - start;
+    profiling.held.push({ run: profiling.runs, totalMs, deliver });
+    await this.counted(model);
+    if (model.passes !== 'per-layer') {
+      endProfiling(model);
+    }
+    return totalMs;
+  }
+
+  /** One pass in a profiling session, read at once (benchmarks, tests). */
+  async profiledPass(model: OrtModel, input: OrtInput): Promise<ProfiledPass> {
+    let result: ProfiledPass | undefined;
+    await this.heldPass(model, input, (pass) => (result = pass));
+    endProfiling(model);
+    if (!result) {
+      throw new InspectorError('INTERNAL', 'ONNX Runtime profiled no run.');
+    }
+    return result;
+  }
+
+  /** Hands a profiled pass to the profiler: every layer, timed or fused, in layer order. */
+  private report(model: OrtModel, pass: ProfiledPass, options: LayerPassOptions): void {
+    this.arenaBytes = Math.max(this.arenaBytes, pass.arenaBytes);
     for (let layerId = 0; layerId < model.layerCount; layerId += 1) {
       const fusedInto = model.fusedInto.get(layerId);
-      const record: OrtLayerRecord = { layerId, ms: layerMs[layerId] };
+      const record: OrtLayerRecord = { layerId, ms: pass.layerMs[layerId] };
       if (fusedInto !== undefined) {
         record.fusedInto = fusedInto;
       }
       options.onLayer?.(record);
     }
-    return { totalMs, stopped: false };
-  }
-
-  /** One pass in a fresh profiling session, its node times charged to layers. */
-  async profiledPass(model: OrtModel, input: OrtInput): Promise<ProfiledPass> {
-    model.passes += 1;
-    const prefix = `pass${model.passes}`;
-    const session = await this.ort.InferenceSession.create(model.optimizedBytes, {
-      ...this.sessionOptions(),
-      graphOptimizationLevel: 'disabled',
-      enableProfiling: true,
-      profileFilePrefix: join(model.folder, prefix),
-    });
-    let totalMs: number;
-    try {
-      const feeds = { [model.inputName]: input.tensor };
-      if (this.warmRun) {
-        await session.run(feeds);
-      }
-      const start = performance.now();
-      await session.run(feeds);
-      totalMs = performance.now() - start;
-      session.endProfiling();
-    } finally {
-      await session.release();
-    }
-    const runs = takeProfile(model.folder, prefix);
-    const run = runs[runs.length - 1];
-    if (!run) {
-      throw new InspectorError('INTERNAL', 'ONNX Runtime profiled no run.');
-    }
-    const layerIds = new Map(model.layerNames.map((name, id) => [name, id]));
-    const layerMs = new Array<number>(model.layerCount).fill(0);
-    const seen = new Set<number>();
-    let unattributedMs = 0;
-    for (const [node, ms] of run.nodeMs) {
-      const layer = model.mapping.chargedTo[node];
-      const id = layer === undefined ? undefined : layerIds.get(layer);
-      if (id === undefined) {
-        unattributedMs += ms;
-      } else {
-        layerMs[id] += ms;
-        seen.add(id);
-      }
-    }
-    this.arenaBytes = Math.max(this.arenaBytes, run.arenaBytes);
-    return { totalMs, layerMs, seen, profiledMs: run.totalMs, unattributedMs };
-  }
-
-  private async outputsSession(model: OrtModel): Promise<NonNullable<OrtModel['outputs']>> {
-    if (!model.outputs) {
-      const layers = model.layerNames
-        .slice(1)
-        .map((name) => ({ name, shape: model.shapes[name] ?? [] }));
-      const variant = withLayerOutputs(model.exported, layers);
-      const session = await this.ort.InferenceSession.create(encodeModel(variant.model), {
-        ...this.sessionOptions(),
-        graphOptimizationLevel: 'disabled',
-      });
-      model.outputs = { session, names: variant.outputNames };
-    }
-    return model.outputs;
-  }
-
-  /** An untimed pass that hands layer outputs (NHWC, like tfjs) to `onLayer`; times are 0. */
-  private async runWithOutputs(
-    model: OrtModel,
-    input: OrtInput,
-    options: LayerPassOptions,
-  ): Promise<PassResult> {
-    const last = Math.min(options.untilLayer ?? model.layerCount - 1, model.layerCount - 1);
-    const wanted = (id: number): boolean =>
-      typeof options.withOutputs === 'function'
-        ? options.withOutputs(id)
-        : Boolean(options.withOutputs);
-    const { session, names } = await this.outputsSession(model);
-    const fetches = model.layerNames.slice(1, last + 1).filter((_, index) => wanted(index + 1));
-    const start = performance.now();
-    const results =
-      fetches.length > 0
-        ? await session.run(
-            { [model.inputName]: input.tensor },
-            fetches.map((name) => names[name]),
-          )
-        : {};
-    const totalMs = performance.now() - start;
-    for (let layerId = 0; layerId <= last; layerId += 1) {
-      const record: LayerRecord = { layerId, ms: 0 };
-      if (wanted(layerId)) {
-        const tensor = layerId === 0 ? undefined : results[names[model.layerNames[layerId]]];
-        record.output = tensor
-          ? { shape: tensor.dims, data: new Float32Array(tensor.data as Float32Array) }
-          : { shape: input.shape, data: new Float32Array(input.data) };
-      }
-      options.onLayer?.(record);
-    }
-    return { totalMs, stopped: false };
   }
 
   /**
-   * What JavaScript holds (the exported weights and the optimised graph) plus the most ORT's arena
-   * held in a profiled pass (0 before one); ORT's copy of the weights is not visible.
+   * The weights ORT holds plus the most its arena held in a profiled pass (0 before one is read);
+   * the JavaScript side holds no weights.
    */
   memory(): { tensors: number; bytes: number } {
     return { tensors: 0, bytes: this.heldBytes + this.arenaBytes };
   }
 
   release(model: OrtModel): void {
-    this.heldBytes = Math.max(
-      0,
-      this.heldBytes - model.weightBytes - model.optimizedBytes.byteLength,
-    );
+    this.heldBytes = Math.max(0, this.heldBytes - model.weightBytes);
+    model.profiling = undefined;
     void model.session.release();
     void model.outputs?.session.release();
+    model.outputs = undefined;
+    // The export goes with the folder, unless it is the cache's.
     removeTempFolder(model.folder);
   }
-}
-
-/** `fusedInto` by layer name → by layer id. */
-function layerIdMap(
-  layers: readonly string[],
-  byName: Record<string, string>,
-): Map<number, number> {
-  const ids = new Map(layers.map((name, id) => [name, id]));
-  return new Map(
-    Object.entries(byName).map(([layer, into]) => [
-      ids.get(layer) as number,
-      ids.get(into) as number,
-    ]),
-  );
 }
 
 /** An ONNX Runtime runtime for a backend, with onnxruntime-node loaded. */

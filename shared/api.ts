@@ -24,6 +24,14 @@ export interface AppInfo {
   backends: BackendStatus[];
 }
 
+/**
+ * A model file to open, as the renderer names it: a path on this machine (the desktop app: from
+ * File › Open, a dropped file or the recent list), or files uploaded to the browser-mode server
+ * (`uploadFile` ids: the main file, and a TF.js model.json's weight shards).
+ */
+export type OpenModelSource =
+  { kind: 'path'; path: string } | { kind: 'upload'; main: string; others?: string[] };
+
 /** Options of an activations request. */
 export interface ActivationOptions {
   /** How many channels to return as images, 1–64. */
@@ -33,8 +41,18 @@ export interface ActivationOptions {
 /** The named calls and the event stream the renderer may use; nothing else crosses. */
 export interface InspectorApi {
   backends(): Promise<BackendStatus[]>;
-  /** Builds (or reuses) the model for a config and describes it; weights carry statistics. */
-  describe(config: ModelConfig): Promise<ModelGraph>;
+  /**
+   * Builds (or reuses) the model for a config and describes it, or describes a model opened from
+   * a file (`{ file: id }`); weights carry statistics.
+   */
+  describe(source: ModelConfig | { file: string }): Promise<ModelGraph>;
+  /** Opens a Keras `.h5`/`.keras` or TF.js `model.json` with its weights and describes it. */
+  openModel(source: OpenModelSource): Promise<ModelGraph>;
+  /**
+   * Shows the desktop app's Open dialog; resolves with the chosen file, or null when none was
+   * chosen. In browser mode the page picks files itself and the server refuses this call.
+   */
+  chooseModelFile(): Promise<OpenModelSource | null>;
   /** Starts a profile run; its events arrive through `onProfileEvents`. */
   profile(request: ProfileRequest): Promise<{ runId: string }>;
   /** Stops a run between layers; its last event is an error with code CANCELLED. */
@@ -102,6 +120,8 @@ export type MenuCommand = (typeof MENU_COMMANDS)[number];
 export const API_CALLS = [
   'backends',
   'describe',
+  'openModel',
+  'chooseModelFile',
   'profile',
   'cancel',
   'activations',

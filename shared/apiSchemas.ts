@@ -90,20 +90,59 @@ export const InputSourceSchema = v.variant(
   'must be "random", "zeros", "image" or "upload"',
 );
 
-/** A ProfileRequest with every field but memoryBudgetBytes required. */
-export const ProfileRequestSchema = record({
-  config: ModelConfigSchema,
-  backend: oneOf(['auto', 'tensorflow', 'wasm', 'cpu', 'onnxruntime', 'onnxruntime-cuda']),
-  // Generous: the engine's memory guard refuses what would not fit, with the estimate and the budget.
-  batch: integer(1, 4096),
-  input: InputSourceSchema,
-  warmup: integer(0, 100),
-  runs: integer(1, 1000),
-  mode: oneOf(['per-layer', 'whole']),
-  stats: v.boolean('must be true or false'),
-  memoryBudgetBytes: v.optional(integer(1, Number.MAX_SAFE_INTEGER)),
-  onnxMode: v.optional(oneOf(['fast', 'exact'])),
-});
+/** The id the engine gave a model it opened from a file. */
+export const FileIdSchema = text(1, 64, /^file-\d+$/, 'must be the id of an opened model file');
+
+/** The id `POST /api/upload` answered. */
+const UploadIdSchema = text(1, 64, /^[0-9a-f]+$/, 'must be the id POST /api/upload answered');
+
+/** What describe takes: a config, or `{ file: id }` for a model opened from a file. */
+export const ModelSourceSchema = v.lazy((input: unknown) =>
+  typeof input === 'object' && input !== null && !Array.isArray(input) && 'file' in input
+    ? record({ file: FileIdSchema })
+    : ModelConfigSchema,
+);
+
+/** A model file to open: a path (the desktop app), or uploads (browser mode). */
+export const OpenModelSourceSchema = v.variant(
+  'kind',
+  [
+    object({ kind: v.literal('path'), path: text(1, 4096) }),
+    object({
+      kind: v.literal('upload'),
+      main: UploadIdSchema,
+      others: v.optional(
+        v.pipe(
+          v.array(UploadIdSchema, 'must be a list'),
+          v.maxLength(4096, 'holds too many files'),
+        ),
+      ),
+    }),
+  ],
+  'must be "path" or "upload"',
+);
+
+/** A ProfileRequest with every field but memoryBudgetBytes required, and a config or a file. */
+export const ProfileRequestSchema = v.pipe(
+  record({
+    config: v.optional(ModelConfigSchema),
+    file: v.optional(FileIdSchema),
+    backend: oneOf(['auto', 'tensorflow', 'wasm', 'cpu', 'onnxruntime', 'onnxruntime-cuda']),
+    // Generous: the engine's memory guard refuses what would not fit, with the estimate and the budget.
+    batch: integer(1, 4096),
+    input: InputSourceSchema,
+    warmup: integer(0, 100),
+    runs: integer(1, 1000),
+    mode: oneOf(['per-layer', 'whole']),
+    stats: v.boolean('must be true or false'),
+    memoryBudgetBytes: v.optional(integer(1, Number.MAX_SAFE_INTEGER)),
+    onnxMode: v.optional(oneOf(['fast', 'exact'])),
+  }),
+  v.check(
+    (request) => (request.config === undefined) !== (request.file === undefined),
+    'must name its model by a config or by a file id, one of them',
+  ),
+);
 
 /** A run id as the engine makes them: letters, digits, `-`, `_`, `.` and `:`. */
 export const RunIdSchema = text(
@@ -125,7 +164,9 @@ const ActivationOptionsSchema = record({ channels: integer(1, 64) });
 /** The argument tuple of each call, in order. */
 export const CALL_ARGS = {
   backends: v.strictTuple([]),
-  describe: v.strictTuple([ModelConfigSchema]),
+  describe: v.strictTuple([ModelSourceSchema]),
+  openModel: v.strictTuple([OpenModelSourceSchema]),
+  chooseModelFile: v.strictTuple([]),
   profile: v.strictTuple([ProfileRequestSchema]),
   cancel: v.strictTuple([RunIdSchema]),
   activations: v.strictTuple([RunIdSchema, integer(0, 1_000_000), ActivationOptionsSchema]),
@@ -151,6 +192,8 @@ type Proof<A, B> = A extends B ? true : never;
 const _proof: { [K in ApiCall]: Proof<SchemaArgs[K], CallArgs<K>> } = {
   backends: true,
   describe: true,
+  openModel: true,
+  chooseModelFile: true,
   profile: true,
   cancel: true,
   activations: true,
@@ -164,6 +207,8 @@ void _proof;
 const ARG_NAMES: Record<ApiCall, readonly string[]> = {
   backends: [],
   describe: ['config'],
+  openModel: ['source'],
+  chooseModelFile: [],
   profile: ['request'],
   cancel: ['runId'],
   activations: ['runId', 'layerId', 'options'],

@@ -13,7 +13,13 @@ import type { ActivationMaps, BackendStatus, ProfileEvent, ProfileRequest } from
 /** Every call the worker answers: its arguments and the value of its result. */
 export interface EngineCalls {
   backends: { args: []; value: BackendStatus[] };
-  describe: { args: [config: ModelConfig]; value: ModelGraph };
+  /** A model built from a config, or one opened from a file (named by its id). */
+  describe: { args: [source: ModelConfig | { file: string }]; value: ModelGraph };
+  /**
+   * Opens a model file: `spec` is what the engine's host reads it from (ModelPaths in the engine
+   * process, File objects in the window's engine).
+   */
+  openModel: { args: [spec: ModelFileSpec]; value: ModelGraph };
   /** The host names the run, so that a cancel can precede the run's start. */
   profile: { args: [request: ProfileRequest, runId: string]; value: { runId: string } };
   cancel: { args: [runId: string]; value: void };
@@ -24,6 +30,15 @@ export interface EngineCalls {
   /** One block of a config's model run as C separate paths and as one grouped convolution. */
   blockForms: { args: [config: ModelConfig, stage: number, block: number]; value: BlockForms };
 }
+
+/**
+ * The files of a model, as a host's client names them: paths on the engine's machine (the engine
+ * process), or File objects (the window's engine). `names` gives a path the name a person chose
+ * (an upload is stored under a name of the server's).
+ */
+export type ModelFileSpec =
+  | { main: string; others?: string[]; names?: Record<string, string> }
+  | { main: File; others?: File[] };
 
 /** The name of a worker call. */
 export type EngineMethod = keyof EngineCalls;

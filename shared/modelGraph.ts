@@ -2,7 +2,7 @@
  * The description of a built model that every view draws from: one entry per Keras layer, in
  * topological order, with its shape, parameters, MACs, configuration and place in the hierarchy.
  */
-import type { ModelConfig } from './modelConfig';
+import { configKey, configName, type ModelConfig } from './modelConfig';
 
 /** A tensor shape; `null` is the batch dimension, as Keras prints `None`. */
 export type Shape = readonly (number | null)[];
@@ -97,6 +97,8 @@ export interface LayerInfo {
   path: LayerPath;
   /** The ids of the groups that hold the layer, outermost first (ModelGraph's `groups`). */
   groupPath: readonly string[];
+  /** Set for a layer whose class the engine does not know (described from the file, not runnable). */
+  unknownClass?: boolean;
   /** Weight tensors with statistics, when the description was asked to include them. */
   weights?: readonly WeightInfo[];
 }
@@ -111,12 +113,32 @@ export interface ModelTotals {
   macs: number;
 }
 
+/** The formats a model file can have. */
+export type ModelFileFormat = 'keras-h5' | 'keras-v3' | 'tfjs-layers';
+
+/** Where a model read from a file came from, and whether it can run. */
+export interface ModelFileInfo {
+  /** The engine's id for the opened model: what describe and profile requests name it by. */
+  id: string;
+  /** The file's name, e.g. `resnet.h5` or `model.json`. */
+  fileName: string;
+  format: ModelFileFormat;
+  /** The Keras (or converter) version that wrote it, where the file says. */
+  kerasVersion?: string;
+  /** Bytes of the files read (the main file and its shards). */
+  bytes: number;
+  /** Why it cannot run (a layer of unknown class), or absent when it can. */
+  notRunnable?: string;
+}
+
 /** A built model, described. */
 export interface ModelGraph {
   /** The model's name, as Keras's `Model: "…"` line shows it. */
   name: string;
-  /** The config it was built from. */
-  config: ModelConfig;
+  /** The config it was built from; absent for a model read from a file. */
+  config?: ModelConfig;
+  /** The file it was read from; absent for a model built from a config. */
+  file?: ModelFileInfo;
   /** Every layer, in topological order (`layers[i].id === i`). */
   layers: readonly LayerInfo[];
   /** Every group, parents before their children, in the order of their first layer. */
@@ -171,6 +193,20 @@ export function groupByPath<L extends Omit<LayerInfo, 'groupPath'>>(
     return { ...layer, groupPath: chain.map((group) => group.id) };
   });
   return { layers: grouped, groups: [...groups.values()] };
+}
+
+/** A short name for a graph's files (exports): the config's name, or the model file's base name. */
+export function graphStem(graph: Pick<ModelGraph, 'config' | 'file' | 'name'>): string {
+  if (graph.config) {
+    return configName(graph.config);
+  }
+  const base = (graph.file?.fileName ?? graph.name).replace(/\.[^.]*$/, '');
+  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'model';
+}
+
+/** A key for caches per model (layouts): the config's key, or the opened file's id. */
+export function graphKey(graph: Pick<ModelGraph, 'config' | 'file'>): string {
+  return graph.config ? configKey(graph.config) : `file=${graph.file?.id ?? 'unknown'}`;
 }
 
 /** The totals of a list of layers: counts, parameters (trainable and not) and MACs. */

@@ -307,7 +307,9 @@ export function reconcile(graph: ModelGraph, reference: PaperReference | null): 
   ];
   const params = deviations.reduce((total, term) => total - term.params, graph.totals.params);
   const macs = deviations.reduce((total, term) => total - term.macs, graph.totals.macs);
-  const otherSize = graph.config.inputSize !== REFERENCE_INPUT.inputSize;
+  // A model read from a file has no config: its input layer says its size.
+  const inputSize = graph.config?.inputSize ?? graph.layers[0]?.outputShape?.[1];
+  const otherSize = inputSize !== REFERENCE_INPUT.inputSize;
   const gflops = reference?.gflops?.value;
   return {
     deviations,
@@ -318,7 +320,7 @@ export function reconcile(graph: ModelGraph, reference: PaperReference | null): 
     macsCaveat: !gflops
       ? null
       : otherSize
-        ? `The reference is at ${REFERENCE_INPUT.inputSize}×${REFERENCE_INPUT.inputSize}; this model's input is ${graph.config.inputSize}×${graph.config.inputSize}, so its MACs do not compare.`
+        ? `The reference is at ${REFERENCE_INPUT.inputSize}×${REFERENCE_INPUT.inputSize}; this model's input is ${inputSize}×${inputSize}, so its MACs do not compare.`
         : `${reference?.gflops?.source} gives ${gflops} G, rounded; after the terms this model has ${(macs / 1e9).toFixed(2)} G MACs (${percent(macs / (gflops * 1e9) - 1)}), a remainder no term explains.`,
   };
 }
@@ -336,6 +338,6 @@ export function paperReport(graph: ModelGraph): PaperReport | null {
   if (!table) {
     return null;
   }
-  const reference = referenceFor(graph.config);
+  const reference = graph.config ? referenceFor(graph.config) : null;
   return { table, reference, reconciliation: reconcile(graph, reference) };
 }

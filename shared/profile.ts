@@ -51,9 +51,15 @@ export type ProfileMode = 'per-layer' | 'whole';
  */
 export type OnnxMode = 'fast' | 'exact';
 
-/** A request to profile a forward pass. */
-export interface ProfileRequest {
-  config: ModelConfig;
+/**
+ * The model a request is for: the one built from a config, or one opened from a file (named by
+ * ModelFileInfo's `id`).
+ */
+export type ModelRef =
+  { config: ModelConfig; file?: undefined } | { file: string; config?: undefined };
+
+/** How to profile, whatever the model. */
+export interface ProfileOptions {
   /** A backend to force, or `auto` for the first available in BACKEND_ORDER. */
   backend: BackendName | 'auto';
   batch: number;
@@ -71,10 +77,17 @@ export interface ProfileRequest {
   onnxMode?: OnnxMode;
 }
 
-/** Defaults for every field of a ProfileRequest but the config. */
-export const DEFAULT_PROFILE: Readonly<Omit<ProfileRequest, 'config'>> = Object.freeze<
-  Omit<ProfileRequest, 'config'>
->({
+/**
+ * A request to profile a forward pass of a model: `config` (built) or `file` (an opened file's
+ * id), exactly one of them; the request schema enforces it.
+ */
+export interface ProfileRequest extends ProfileOptions {
+  config?: ModelConfig;
+  file?: string;
+}
+
+/** Defaults for every field of a ProfileRequest but the model. */
+export const DEFAULT_PROFILE: Readonly<ProfileOptions> = Object.freeze<ProfileOptions>({
   backend: 'auto',
   batch: 1,
   input: { kind: 'random', seed: 42 },
@@ -154,7 +167,10 @@ export type ProfileEvent =
       type: 'run-started';
       runId: string;
       backend: BackendName;
-      config: ModelConfig;
+      /** The config of a built model. */
+      config?: ModelConfig;
+      /** The id of a model opened from a file. */
+      file?: string;
       mode: ProfileMode;
       /** Warm-up and timed passes. */
       passes: { warmup: number; timed: number };

@@ -7,6 +7,8 @@
 import type { ApiCall, InspectorApi, MenuCommand } from './api';
 import { InspectorError, isErrorCode, type ApiErrorInfo, type Result } from './errors';
 import type { ProfileEvent } from './profile';
+import type { ModelFileSpec } from './engineProtocol';
+import type { ModelGraph } from './modelGraph';
 
 /** The path of the browser-mode WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -58,11 +60,17 @@ export const IPC_PROFILE_EVENTS = 'inspector:profile-events';
 /** The IPC channel main sends menu commands on. */
 export const IPC_MENU = 'inspector:menu';
 
-/** The engine as both shells use it: the InspectorApi calls it implements, and disposal. */
+/**
+ * The engine as both shells use it: the InspectorApi calls it implements, opening a model file
+ * by the paths the engine reads (the shell turns a renderer's source into them), and disposal.
+ */
 export type EngineService = Pick<
   InspectorApi,
   'backends' | 'describe' | 'profile' | 'cancel' | 'activations' | 'blockForms' | 'onProfileEvents'
-> & { dispose(): void | Promise<void> };
+> & {
+  openModel(spec: ModelFileSpec): Promise<ModelGraph>;
+  dispose(): void | Promise<void>;
+};
 
 /** Returns the value of an envelope, or throws its error as an InspectorError. */
 export function unwrapResult<T>(result: Result<T>): T {

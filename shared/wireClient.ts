@@ -161,6 +161,9 @@ export async function connectWireClient(options: WireClientOptions): Promise<Wir
       >,
     blockForms: (config, stage, block) =>
       call('blockForms', [config, stage, block]) as ReturnType<InspectorApi['blockForms']>,
+    openModel: (source) => call('openModel', [source]) as ReturnType<InspectorApi['openModel']>,
+    chooseModelFile: () =>
+      call('chooseModelFile', []) as ReturnType<InspectorApi['chooseModelFile']>,
     saveFile: (kind, data, suggestedName) => options.saveFile(kind, data, suggestedName),
     appInfo: () => call('appInfo', []) as ReturnType<InspectorApi['appInfo']>,
     onProfileEvents: (listener) => {
@@ -200,6 +203,8 @@ export function fromPreload(preload: PreloadApi): InspectorApi {
       call('activations', () => preload.activations(runId, layerId, options)),
     blockForms: (config, stage, block) =>
       call('blockForms', () => preload.blockForms(config, stage, block)),
+    openModel: (source) => call('openModel', () => preload.openModel(source)),
+    chooseModelFile: () => call('chooseModelFile', () => preload.chooseModelFile()),
     saveFile: (kind, data, suggestedName) =>
       call('saveFile', () => preload.saveFile(kind, data, suggestedName)),
     appInfo: () => call('appInfo', () => preload.appInfo()),

@@ -2,7 +2,13 @@
  * The Electron implementation of every call: engine calls pass through to the engine (in a
  * worker), `saveFile` shows a save dialog and writes the file, `appInfo` answers from the app.
  */
-import type { SaveDialogOptions, SaveDialogReturnValue } from 'electron';
+import type {
+  OpenDialogOptions,
+  OpenDialogReturnValue,
+  SaveDialogOptions,
+  SaveDialogReturnValue,
+} from 'electron';
+import { checkedModelPath, MODEL_FILTER } from './modelPath';
 import type { AppInfo, SaveFileKind } from '../../shared/api';
 import type { ApiHandlers } from '../../shared/apiSchemas';
 import { InspectorError } from '../../shared/errors';
@@ -12,6 +18,8 @@ import type { EngineService } from '../../shared/wire';
 export interface MainDeps {
   engine: EngineService;
   showSaveDialog(options: SaveDialogOptions): Promise<SaveDialogReturnValue>;
+  /** The Open dialog (absent in tests that do not open files). */
+  showOpenDialog?(options: OpenDialogOptions): Promise<OpenDialogReturnValue>;
   writeFile(path: string, data: string | Uint8Array): Promise<void>;
   app: { name: string; version: string; versions: Record<string, string> };
 }
@@ -36,6 +44,27 @@ export function mainHandlers(deps: MainDeps): ApiHandlers {
     cancel: (runId) => engine.cancel(runId),
     activations: (runId, layerId, options) => engine.activations(runId, layerId, options),
     blockForms: (config, stage, block) => engine.blockForms(config, stage, block),
+    openModel: async (source) => {
+      if (source.kind !== 'path') {
+        throw new InspectorError(
+          'INVALID_REQUEST',
+          'openModel: the desktop app opens files by path; uploads are for browser mode.',
+        );
+      }
+      return engine.openModel({ main: await checkedModelPath(source.path) });
+    },
+    chooseModelFile: async () => {
+      if (!deps.showOpenDialog) {
+        throw new InspectorError('INTERNAL', 'chooseModelFile: this app has no Open dialog.');
+      }
+      const choice = await deps.showOpenDialog({
+        title: 'Open a model',
+        filters: [MODEL_FILTER],
+        properties: ['openFile'],
+      });
+      const path = choice.canceled ? undefined : choice.filePaths[0];
+      return path ? { kind: 'path', path } : null;
+    },
     saveFile: async (kind, data, suggestedName) => {
       const choice = await deps.showSaveDialog({
         defaultPath: suggestedName,

@@ -4,10 +4,10 @@
  * to dist/electron/main.cjs (scripts/build-electron.mjs), next to preload.cjs and engine.cjs.
  */
 import { app, type BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MenuCommand } from '../../shared/api';
 import { IPC_MENU } from '../../shared/wire';
+import { writeFileAtomic } from '../../engine/node/atomicWrite';
 import { EngineClient } from '../../engine/node/client';
 import { utilitySpawner } from './engineProcess';
 import { mainHandlers } from './handlers';
@@ -58,7 +58,10 @@ async function start(): Promise<void> {
     engine,
     showSaveDialog: (options) =>
       window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options),
-    writeFile: (file, data) => writeFile(file, data),
+    showOpenDialog: (options) =>
+      window ? dialog.showOpenDialog(window, options) : dialog.showOpenDialog(options),
+    // Atomic: a failed save (a full disk) leaves the file that was there as it was.
+    writeFile: (file, data) => writeFileAtomic(file, data),
     app: {
       name: app.getName(),
       version: app.getVersion(),

@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { MAX_IMAGE_BYTES } from '../../shared/apiSchemas';
 import { InspectorError } from '../../shared/errors';
+import type { OpenModelSource } from '../../shared/api';
+import type { ModelFileSpec } from '../../shared/engineProtocol';
 import type { ProfileRequest } from '../../shared/profile';
 import { formatBytes } from '../../engine/core/memoryGuard';
 import type { UploadStore } from './uploads';
@@ -41,4 +43,31 @@ export async function resolveUploadInput(
   }
   const bytes = await readFile(upload.path);
   return { ...request, input: { kind: 'image', base64: bytes.toString('base64'), fileName } };
+}
+
+/**
+ * The files of a model the page uploaded, as the engine opens them: their paths in the upload
+ * folder, each known by the name the person chose (a TF.js model.json finds its shards by name).
+ */
+export function uploadedModel(source: OpenModelSource, uploads: UploadStore): ModelFileSpec {
+  if (source.kind !== 'upload') {
+    throw new InspectorError(
+      'INVALID_REQUEST',
+      'openModel: in browser mode the server opens files the page uploaded, never a path.',
+    );
+  }
+  const names: Record<string, string> = {};
+  const stored = (id: string): string => {
+    const upload = uploads.get(id);
+    if (!upload) {
+      throw new InspectorError(
+        'NOT_FOUND',
+        `No upload ${id} on this server (it restarted, or the id is wrong); open the file again.`,
+      );
+    }
+    names[upload.path] = upload.name;
+    return upload.path;
+  };
+  const main = stored(source.main);
+  return { main, others: (source.others ?? []).map(stored), names };
 }

@@ -47,20 +47,26 @@ function inboundOf(layer: Layer): string[] {
   return node ? node.inboundLayers.map((source) => source.name) : [];
 }
 
-/** Multiply-accumulates at batch 1: output positions × kernel size, for Conv2D and Dense only. */
+/** Classes whose multiply-accumulates are counted (a depthwise convolution is a grouped one). */
+const MAC_CLASSES = new Set(['Conv2D', 'DepthwiseConv2D', 'Dense']);
+
+/**
+ * Multiply-accumulates at batch 1: output positions × kernel size, for Conv2D (grouped as
+ * grouped), DepthwiseConv2D and Dense only.
+ */
 function macsOf(layer: Layer, className: string, outputShape: Shape): number {
-  if (className !== 'Conv2D' && className !== 'Dense') {
+  if (!MAC_CLASSES.has(className)) {
     return 0;
   }
   const kernel = layer.weights.find((weight) => weight.originalName.endsWith('kernel'));
   if (!kernel) {
     return 0;
   }
-  const positions = className === 'Conv2D' ? product(outputShape.slice(1, 3)) : 1;
+  const positions = className === 'Dense' ? 1 : product(outputShape.slice(1, 3));
   return positions * product(kernel.shape);
 }
 
-function configFields(layer: Layer): Partial<Omit<LayerInfo, 'groupPath'>> {
+function configFields(layer: Layer): Partial<LayerInfo> {
   const config = layer.getConfig();
   const fields: Partial<Record<keyof LayerInfo, unknown>> = {
     kernelSize: pairOf(config.kernelSize ?? config.poolSize),
@@ -160,31 +166,39 @@ export function layerPaths(layers: readonly Layer[], config: ModelConfig): Layer
   return paths.map((path, position) => path ?? { section: position < first ? 'stem' : 'head' });
 }
 
-/** Describes a built model; `weights: true` adds statistics of every weight tensor. */
+/** What describeLayer gives: every fact of a layer but its place in a hierarchy. */
+export type LayerFacts = Omit<LayerInfo, 'path' | 'groupPath'>;
+
+/** One layer's facts: class, shape, parameters, MACs, configuration, inbound layers. */
+export function describeLayer(layer: Layer, id: number, options: DescribeOptions = {}): LayerFacts {
+  const className = layer instanceof GroupedConv2D ? 'Conv2D' : layer.getClassName();
+  const outputShape = outputShapeOf(layer);
+  const trainableParams = layer.trainableWeights.reduce((sum, w) => sum + product(w.shape), 0);
+  const info: LayerFacts = {
+    id,
+    name: layer.name,
+    className,
+    outputShape,
+    params: layer.countParams(),
+    trainableParams,
+    macs: macsOf(layer, className, outputShape),
+    ...configFields(layer),
+    inbound: inboundOf(layer),
+  };
+  return options.weights ? { ...info, weights: weightStats(layer) } : info;
+}
+
+/** Describes a built ResNeXt; `weights: true` adds statistics of every weight tensor. */
 export function describeModel(
   model: tf.LayersModel,
   config: ModelConfig,
   options: DescribeOptions = {},
 ): ModelGraph {
   const paths = layerPaths(model.layers, config);
-  const placed: Omit<LayerInfo, 'groupPath'>[] = model.layers.map((layer, id) => {
-    const className = layer instanceof GroupedConv2D ? 'Conv2D' : layer.getClassName();
-    const outputShape = outputShapeOf(layer);
-    const trainableParams = layer.trainableWeights.reduce((sum, w) => sum + product(w.shape), 0);
-    const info: Omit<LayerInfo, 'groupPath'> = {
-      id,
-      name: layer.name,
-      className,
-      outputShape,
-      params: layer.countParams(),
-      trainableParams,
-      macs: macsOf(layer, className, outputShape),
-      ...configFields(layer),
-      inbound: inboundOf(layer),
-      path: paths[id],
-    };
-    return options.weights ? { ...info, weights: weightStats(layer) } : info;
-  });
+  const placed = model.layers.map((layer, id) => ({
+    ...describeLayer(layer, id, options),
+    path: paths[id],
+  }));
   const { layers, groups } = groupByPath(placed);
   return { name: model.name, config, layers, groups, totals: graphTotals(layers) };
 }

@@ -12,45 +12,34 @@ import type {
   EngineWorkerMessage,
 } from '../../shared/engineProtocol';
 import { InspectorError, toErrorInfo, type ApiErrorInfo, type Result } from '../../shared/errors';
-import { checkedConfig, configKey, type ModelConfig } from '../../shared/modelConfig';
+import { checkedConfig, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
 import type {
   BackendStatus,
   InputSource,
-  OnnxMode,
+  ModelRef,
   ProfileEvent,
   ProfileRequest,
   ProfileResult,
 } from '../../shared/profile';
 import type { ActivationMaps, BackendName } from '../../shared/profile';
-import { inputShapeOf } from '../../shared/modelConfig';
 import { activationStats, featureMaps } from './activations';
 import { runBlockForms } from './blockForms';
-import { describeModel } from './describe';
 import type { EngineHost } from './host';
-import { makeInput } from './inputData';
-import { checkMemory } from './memoryGuard';
+import { makeInput, type InputShape } from './inputData';
+import { ModelStore, refOf, type LoadedModel, type ModelSource } from './modelStore';
 import { runProfile } from './profiler';
-import { TfjsRuntime, type TfjsModel } from './tfjsRuntime';
-import type { LayerOutput, Runtime, RuntimeModel } from './runtime';
+import type { LayerOutput } from './runtime';
 import { later } from './yieldNow';
 
 /** What the engine remembers of a run, to answer activation requests. */
 interface RunRecord {
-  config: ModelConfig;
   backend: BackendName;
   input: InputSource;
+  inputShape: InputShape;
   /** The model the run used; activations need the same weights. */
-  model: CachedModel;
+  model: LoadedModel;
   result?: ProfileResult | null;
-}
-
-interface CachedModel {
-  key: string;
-  runtime: Runtime<RuntimeModel, unknown>;
-  model: RuntimeModel;
-  /** Its description with weight statistics, once asked for. */
-  graph?: ModelGraph;
 }
 
 /** Options of an Engine. */
@@ -76,7 +65,7 @@ const KEPT_RUNS = 8;
 /** The engine: builds, describes and profiles models; one call that touches a model at a time. */
 export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
-  private cached?: CachedModel;
+  private readonly models: ModelStore;
   private readonly runs = new Map<string, RunRecord>();
   private readonly pending = new Set<string>();
   private readonly cancelled = new Set<string>();
@@ -91,7 +80,9 @@ export class Engine {
     private readonly host: EngineHost,
     private readonly emit: (events: ProfileEvent[]) => void,
     private readonly options: EngineOptions = {},
-  ) {}
+  ) {
+    this.models = new ModelStore(host);
+  }
 
   /**
    * The envelope of an error. A fatal one (a WebAssembly abort, e.g. out of memory) becomes
@@ -129,39 +120,41 @@ export class Engine {
     return list;
   }
 
-  describe(config: ModelConfig): Promise<ModelGraph> {
-    return this.serial(async () => (await this.described(config)).graph);
+  /** Describes a model built from a config, or an opened file's model, with weight statistics. */
+  describe(source: ModelSource): Promise<ModelGraph> {
+    return this.serial(async () => (await this.described(refOf(source))).graph);
+  }
+
+  /** Opens a model file (what the host's client names: paths, File objects) and describes it. */
+  openModel(spec: unknown): Promise<ModelGraph> {
+    return this.serial(async () => this.models.open(spec, await this.defaultBudgetOn('auto')));
   }
 
   /** Runs a block of the described model as C paths and as one grouped convolution. */
   blockForms(config: ModelConfig, stage: number, block: number): Promise<BlockForms> {
     return this.serial(async () => {
-      const { model, graph } = await this.described(config);
+      const { model, graph } = await this.described({ config: checkedConfig(config) });
       return runBlockForms(model, graph, stage, block);
     });
   }
 
-  /** The tfjs model of a config (the cached one if it is) and its description with weights. */
-  private async described(
-    config: ModelConfig,
-  ): Promise<{ model: TfjsModel['model']; graph: ModelGraph }> {
-    const checked = checkedConfig(config);
-    checkMemory(checked, 1, await this.defaultBudgetOn('auto'));
-    const cached =
-      this.cached?.key.endsWith(configKey(checked)) === true &&
-      this.cached.runtime instanceof TfjsRuntime
-        ? this.cached
-        : await this.ensureModel(checked, 'auto');
-    const { model } = cached.model as TfjsModel;
-    cached.graph ??= describeModel(model, checked, { weights: true });
-    return { model, graph: cached.graph };
+  /** The tfjs model of a ref (the loaded one if it is) and its description with weights. */
+  private async described(ref: ModelRef) {
+    if (ref.config) {
+      this.models.checkMemory(ref, 1, await this.defaultBudgetOn('auto'));
+    }
+    return this.models.describe(ref);
   }
 
   /** Checks a request and the memory budget at once, then queues the run; resolves before it runs. */
   profile(request: ProfileRequest, runId: string): Promise<{ runId: string }> {
-    const config = checkedConfig(request.config);
+    const ref: ModelRef =
+      request.file !== undefined
+        ? { file: request.file }
+        : { config: checkedConfig(request.config) };
+    this.models.checkRunnable(ref);
     const budget = request.memoryBudgetBytes ?? this.host.memoryBudget(request.backend);
-    const estimate = checkMemory(config, request.batch, budget);
+    const estimate = this.models.checkMemory(ref, request.batch, budget);
     if (this.runs.has(runId) || this.pending.has(runId)) {
       throw new InspectorError('INVALID_REQUEST', `Run ${runId} exists already; use a new run id.`);
     }
@@ -169,7 +162,7 @@ export class Engine {
     // Queued after the current microtasks, so that the caller has the run id (the call's result
     // is posted) before the run's first event.
     later(() => {
-      void this.serial(() => this.run({ ...request, config }, runId, estimate.totalBytes));
+      void this.serial(() => this.run(request, ref, runId, estimate.totalBytes));
     });
     return Promise.resolve({ runId });
   }
@@ -194,7 +187,7 @@ export class Engine {
       if (!record) {
         throw new InspectorError('NOT_FOUND', `No run ${runId} is kept; profile the model again.`);
       }
-      if (this.cached !== record.model) {
+      if (this.models.current !== record.model) {
         throw new InspectorError(
           'NOT_FOUND',
           `The model of run ${runId} has been replaced by another one; profile again to see its activations.`,
@@ -207,12 +200,7 @@ export class Engine {
           `No layer ${layerId}: the model has layers 0–${model.layerCount - 1}.`,
         );
       }
-      const batch = await makeInput(
-        record.input,
-        inputShapeOf(record.config),
-        1,
-        this.host.decodeImage,
-      );
+      const batch = await makeInput(record.input, record.inputShape, 1, this.host.decodeImage);
       const input = runtime.loadInput(batch);
       let output: LayerOutput | undefined;
       try {
@@ -246,34 +234,17 @@ export class Engine {
     return this.host.memoryBudget(backend ?? 'auto');
   }
 
-  /** Frees the cached model. */
+  /** Frees the loaded model. */
   dispose(): void {
-    if (this.cached) {
-      this.cached.runtime.release(this.cached.model);
-      this.cached = undefined;
-    }
+    this.models.dispose();
   }
 
-  /** The model for a config on a backend, built unless it is the cached one. */
-  async ensureModel(
-    config: ModelConfig,
-    choice: BackendName | 'auto',
-    onnxMode?: OnnxMode,
-  ): Promise<CachedModel> {
-    const factory = choice === 'auto' ? undefined : this.host.runtimeFactory(choice);
-    const backend = factory ? (choice as BackendName) : await this.host.useBackend(choice);
-    const variant = factory && onnxMode ? `:${onnxMode}` : '';
-    const key = `${backend}${variant}|${configKey(config)}`;
-    if (this.cached?.key === key) {
-      return this.cached;
-    }
-    this.dispose();
-    const runtime = factory ? await factory(backend, { onnxMode }) : new TfjsRuntime(backend);
-    this.cached = { key, runtime, model: await runtime.build(config) };
-    return this.cached;
-  }
-
-  private async run(request: ProfileRequest, runId: string, estimatedBytes: number): Promise<void> {
+  private async run(
+    request: ProfileRequest,
+    ref: ModelRef,
+    runId: string,
+    estimatedBytes: number,
+  ): Promise<void> {
     const fail = (error: unknown): void =>
       this.emit([{ type: 'error', runId, error: this.failure(error) }]);
     try {
@@ -283,19 +254,20 @@ export class Engine {
       this.running.add(runId);
       if (request.memoryBudgetBytes === undefined && request.backend === 'auto') {
         // profile() could not tell which backend auto runs on; on wasm the heap caps the budget.
-        checkMemory(request.config, request.batch, await this.defaultBudgetOn('auto'));
+        this.models.checkMemory(ref, request.batch, await this.defaultBudgetOn('auto'));
       }
-      const cached = await this.ensureModel(request.config, request.backend, request.onnxMode);
-      const { runtime, model } = cached;
+      const loaded = await this.models.load(ref, request.backend, request.onnxMode);
+      const { runtime, model } = loaded;
+      const inputShape = this.models.inputShape(ref);
       const record: RunRecord = {
-        config: request.config,
         backend: runtime.backend,
         input: request.input,
-        model: cached,
+        inputShape,
+        model: loaded,
       };
       const batch = await makeInput(
         request.input,
-        inputShapeOf(request.config),
+        inputShape,
         request.batch,
         this.host.decodeImage,
       );
@@ -344,6 +316,8 @@ async function answer(engine: Engine, message: EngineHostMessage): Promise<Resul
         return { ok: true, value: await engine.backends() };
       case 'describe':
         return { ok: true, value: await engine.describe(...message.args) };
+      case 'openModel':
+        return { ok: true, value: await engine.openModel(...message.args) };
       case 'profile':
         return { ok: true, value: await engine.profile(...message.args) };
       case 'cancel':

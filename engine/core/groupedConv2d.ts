@@ -102,7 +102,11 @@ export class GroupedConv2D extends tf.layers.Layer {
     this.zeroKernel = isZerosInitializer(args.kernelInitializer);
     this.inputSpec = [{ ndim: 4 }];
     GroupedConv2D.verifyArgs(this);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
+    // tfjs converts Keras's `channels_last` to `channelsLast` when it reads a config.
+    if (
+      args.dataFormat !== undefined &&
+      !['channels_last', 'channelsLast'].includes(args.dataFormat)
+    ) {
       throw new Error(`Expected dataFormat "channels_last", but got ${String(args.dataFormat)}.`);
     }
     if (this.activation !== undefined) {

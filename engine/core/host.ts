@@ -7,6 +7,7 @@
  */
 import type { BackendName, BackendStatus, OnnxMode } from '../../shared/profile';
 import type { ImageDecoder } from './inputData';
+import type { Hdf5Opener, ModelFileSet } from './models/files';
 import type { Runtime, RuntimeModel } from './runtime';
 
 /** Makes the runtime for a backend that the tfjs runtime does not serve (ONNX Runtime). */
@@ -32,4 +33,11 @@ export interface EngineHost {
   memoryBudget(backend: BackendName | 'auto'): number;
   /** Milliseconds of CPU this engine has used (all threads), where the host can tell. */
   cpuTimeMs?(): number;
+  /**
+   * The files of a model to open, from what the host's client sent (paths in the engine process,
+   * File objects in the window); throws INVALID_REQUEST for anything else.
+   */
+  modelFiles(spec: unknown): ModelFileSet;
+  /** Opens HDF5 with h5wasm (from the file in place where the host can). */
+  openHdf5: Hdf5Opener;
 }

@@ -71,7 +71,10 @@ export interface WholePassResult {
 
 /** A model built by a runtime, ready to run. */
 export interface RuntimeModel {
-  readonly config: ModelConfig;
+  /** The config of a model built from one. */
+  readonly config?: ModelConfig;
+  /** The id of a model opened from a file. */
+  readonly file?: string;
   /** Number of layers, the input layer included (ModelGraph's `layers.length`). */
   readonly layerCount: number;
   /** Layer names in topological order, to match a ModelGraph. */

@@ -76,10 +76,10 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
     return this.wrap(model, config);
   }
 
-  /** Wraps a model built elsewhere (e.g. by the engine's model cache). */
-  wrap(model: tf.LayersModel, config: ModelConfig): TfjsModel {
+  /** Wraps a model built elsewhere: from a config, or opened from a file (`{ file: id }`). */
+  wrap(model: tf.LayersModel, source: ModelConfig | { file: string }): TfjsModel {
     return {
-      config,
+      ...('file' in source ? { file: source.file } : { config: source }),
       model,
       layerCount: model.layers.length,
       layerNames: model.layers.map((layer) => layer.name),

@@ -15,6 +15,7 @@ import type { ActivationOptions } from '../../shared/api';
 import { parseCall } from '../../shared/apiSchemas';
 import type { BlockForms } from '../../shared/blockForms';
 import type {
+  ModelFileSpec,
   EngineCallMessage,
   EngineCalls,
   EngineHostMessage,
@@ -134,8 +135,14 @@ export class EngineClient implements EngineService {
     return this.call('backends', []);
   }
 
-  describe(config: ModelConfig): Promise<ModelGraph> {
-    return this.call('describe', [config]);
+  /** Describes a model built from a config, or an opened file's model (`{ file: id }`). */
+  describe(source: ModelConfig | { file: string }): Promise<ModelGraph> {
+    return this.call('describe', [source]);
+  }
+
+  /** Opens a model file from paths on this machine and describes it. */
+  openModel(spec: ModelFileSpec): Promise<ModelGraph> {
+    return this.call('openModel', [spec]);
   }
 
   /**
@@ -143,17 +150,21 @@ export class EngineClient implements EngineService {
    * built, then hands the run to the engine. Resolves with the run id before the run starts.
    */
   async profile(request: ProfileRequest): Promise<{ runId: string }> {
-    const config = checkedConfig(request.config);
     if (!Number.isInteger(request.batch) || request.batch < 1) {
       throw new InspectorError(
         'INVALID_REQUEST',
         `batch must be a positive integer, but got ${request.batch}.`,
       );
     }
-    const budget = request.memoryBudgetBytes ?? nodeBudget(request.backend, this.capBytes);
-    checkMemory(config, request.batch, budget);
+    // A model read from a file is estimated by the engine, which holds its description.
+    const checked: ProfileRequest =
+      request.file === undefined ? { ...request, config: checkedConfig(request.config) } : request;
+    if (checked.config) {
+      const budget = request.memoryBudgetBytes ?? nodeBudget(request.backend, this.capBytes);
+      checkMemory(checked.config, request.batch, budget);
+    }
     // The memory guard speaks first (it names the estimate); then every field is checked.
-    parseCall('profile', [{ ...request, config }]);
+    parseCall('profile', [checked]);
     if (this.openRuns.size + this.startingRuns >= MAX_OPEN_RUNS) {
       throw new InspectorError(
         'INVALID_REQUEST',
@@ -161,7 +172,6 @@ export class EngineClient implements EngineService {
       );
     }
     const runId = `run-${randomUUID()}`;
-    const checked = { ...request, config };
     this.startingRuns += 1;
     let started: { runId: string };
     try {

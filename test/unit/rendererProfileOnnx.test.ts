@@ -244,6 +244,8 @@ describe('the run form', () => {
         throw new Error('not used');
       },
       saveFile: async () => ({ saved: true }),
+      openModel: async () => graph,
+      chooseModelFile: async () => null,
       appInfo: async () => {
         throw new Error('not used');
       },

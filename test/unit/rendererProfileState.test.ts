@@ -34,6 +34,8 @@ function scriptedApi() {
       throw new Error('not used');
     },
     saveFile: async () => ({ saved: true }),
+    openModel: async () => graph,
+    chooseModelFile: async () => null,
     appInfo: async () => {
       throw new Error('not used');
     },

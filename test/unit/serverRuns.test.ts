@@ -107,7 +107,7 @@ describe('POST /api/profile', () => {
     expect(performance.now() - leftAt).toBeLessThan(1000);
     expect(last).toMatchObject({ type: 'error', error: { code: 'CANCELLED' } });
     // The engine that was stopped for it is replaced: the next call works.
-    expect((await engine.describe(tinyRequest().config)).layers.length).toBeGreaterThan(0);
+    expect((await engine.describe(tinyRequest().config!)).layers.length).toBeGreaterThan(0);
   });
 });
 

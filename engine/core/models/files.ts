@@ -43,10 +43,14 @@ export interface Hdf5Handle {
   close(): void;
 }
 
-/** Opens an HDF5 file from a model file or from bytes (a `.keras` zip's weights). */
-export type Hdf5Opener = (
-  source: ModelFile | { name: string; bytes: Uint8Array },
-) => Promise<Hdf5Handle>;
+/** HDF5 bytes already in memory (a `.keras` zip's weights). */
+export interface Hdf5Bytes {
+  name: string;
+  data: Uint8Array;
+}
+
+/** Opens an HDF5 file from a model file or from bytes. */
+export type Hdf5Opener = (source: ModelFile | Hdf5Bytes) => Promise<Hdf5Handle>;
 
 /** Whether an h5wasm entity is a group (datasets have no `keys`). */
 export function isGroup(entity: H5Group | H5Dataset | null): entity is H5Group {

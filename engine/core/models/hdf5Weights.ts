@@ -144,7 +144,7 @@ export function readKeras3Weights(root: H5Group, fileName: string): WeightSource
     for (const key of group.keys()) {
       // Keras 2.14 saved on Windows joined paths with "\": one group name holds two parts.
       const keyParts = key.split('\\');
-      if (depth === 0 && NOT_LAYERS.test(keyParts[keyParts.length - 1])) {
+      if (depth === 0 && NOT_LAYERS.test(keyParts[0])) {
         continue;
       }
       const entity = group.get(key);

@@ -91,6 +91,13 @@ function normaliseConfig(className: string, config: JsonObject): JsonObject {
       out[key] = dtypeName(value) ?? 'float32';
     } else if (key === 'batch_shape' && className === 'InputLayer') {
       out.batch_input_shape = value;
+    } else if (
+      /^(batch_input_shape|batch_shape|input_shape)$/.test(key) &&
+      className !== 'InputLayer'
+    ) {
+      continue; // the flat model's InputLayer says the input shape; layers take what feeds them
+    } else if (key === 'input_dim' || key === 'input_length') {
+      continue;
     } else if (key === 'axis' && className === 'BatchNormalization' && Array.isArray(value)) {
       out[key] = value.length === 1 ? value[0] : value;
     } else if (key === 'groups' && className === 'DepthwiseConv2D') {

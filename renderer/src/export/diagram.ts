@@ -1,7 +1,6 @@
 // The diagram to export, under the person's options: labels, direction, collapse state as shown,
 // heat as shown, legend. A layout for other labels or LR comes from the same worker and cache.
-import { configKey, configName } from '../../../shared/modelConfig';
-import type { ModelGraph } from '../../../shared/modelGraph';
+import { graphKey, graphStem, type ModelGraph } from '../../../shared/modelGraph';
 import { legendFor } from '../graph/colors';
 import type { Hierarchy } from '../graph/hierarchy';
 import {
@@ -61,7 +60,7 @@ export async function diagramModel(
       boxSize(layerLabelLines(layer, options.labels), measure),
     ]),
   );
-  const key = `${configKey(graph.config)}|${graphFingerprint(graph)}|labels=${labelKey(options.labels)}`;
+  const key = `${graphKey(graph)}|${graphFingerprint(graph)}|labels=${labelKey(options.labels)}`;
   const full = await fullLayout(key, graph, hierarchy, sizes, options.direction);
   const collapsedSize = (id: string) => {
     const group = hierarchy.groups.get(id);
@@ -87,5 +86,5 @@ export async function diagramScene(source: DiagramSource, options: DiagramOption
 export function diagramFileName(graph: ModelGraph, options: DiagramOptions): string {
   const direction = options.direction === 'RIGHT' ? '_LR' : '';
   const scope = options.scope === 'view' ? '_view' : '';
-  return `${configName(graph.config)}${scope}${direction}.${options.format}`;
+  return `${graphStem(graph)}${scope}${direction}.${options.format}`;
 }

@@ -3,8 +3,8 @@
 // as is predicted by arithmetic and laid out meanwhile, under the same key the described graph
 // gets (names, shapes, parameters, edges, hierarchy and label sizes), so the graph view finds the
 // layout ready, or running, when the graph arrives. A graph that differs gets its own layout.
-import { configKey, type ModelConfig } from '../../../shared/modelConfig';
-import type { ModelGraph } from '../../../shared/modelGraph';
+import type { ModelConfig } from '../../../shared/modelConfig';
+import { graphKey, type ModelGraph } from '../../../shared/modelGraph';
 import { graphFingerprint } from '../components/GraphView/fingerprint';
 import { buildHierarchy } from '../graph/hierarchy';
 import { boxSize, canvasMeasure, layerLabelLines, type MeasureText } from '../graph/labels';
@@ -21,7 +21,7 @@ export function layerSizes(
 
 /** The key of a graph's layouts: its config and everything of it a layout depends on. */
 export function layoutKey(graph: ModelGraph): string {
-  return `${configKey(graph.config)}|${graphFingerprint(graph)}`;
+  return `${graphKey(graph)}|${graphFingerprint(graph)}`;
 }
 
 let measure: MeasureText | undefined;

@@ -40,7 +40,7 @@ export function runBackend(run: RunRecord): string {
 /** What a run was and how it went: `wasm · batch 1 · per-layer · 812 ms`. */
 export function runSummary(run: RunRecord): string {
   const { request, live } = run;
-  const stride = request.config.strideOn === '3x3' ? ' · stride 3×3' : '';
+  const stride = request.config?.strideOn === '3x3' ? ' · stride 3×3' : '';
   const onnxMode = live.result?.onnxMode ?? live.onnxMode ?? request.onnxMode;
   const ort = onnxMode ? ` ${onnxMode}` : '';
   const head = `${runBackend(run)}${ort} · batch ${request.batch} · ${request.mode}${stride}`;

@@ -3,8 +3,8 @@
 // the recent runs kept for comparison, and what the graph and the table show for them.
 import { untrack } from 'svelte';
 import { toErrorInfo } from '../../../shared/errors';
-import { configName } from '../../../shared/modelConfig';
-import type { ModelGraph } from '../../../shared/modelGraph';
+import { graphStem, type ModelGraph } from '../../../shared/modelGraph';
+import type { ModelConfig } from '../../../shared/modelConfig';
 import {
   DEFAULT_PROFILE,
   type ActivationMaps,
@@ -132,7 +132,10 @@ export class ProfileState {
       return;
     }
     const { onnxMode, ...form } = $state.snapshot(this.form);
-    const request: ProfileRequest = { ...form, config: { ...graph.config } };
+    // A model opened from a file is named by its id; a built one by its config.
+    const request: ProfileRequest = graph.file
+      ? { ...form, file: graph.file.id }
+      : { ...form, config: { ...(graph.config as ModelConfig) } };
     if (form.backend !== 'auto' && ONNX_BACKENDS.includes(form.backend)) {
       request.onnxMode = onnxMode;
     }
@@ -337,7 +340,7 @@ export class ProfileState {
       this.notice = { kind: 'info', text: 'Profile the model first: a finished run has a trace.' };
       return;
     }
-    const name = `${configName(run.graph.config)}_profile_${run.number}.trace.json`;
+    const name = `${graphStem(run.graph)}_profile_${run.number}.trace.json`;
     try {
       await this.inspector.api.saveFile('trace', traceJson(run.live.result, run.graph), name);
     } catch (error) {

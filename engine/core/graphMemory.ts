@@ -1,0 +1,78 @@
+/**
+ * The memory guard for any described model (one read from a file): weights plus the largest set
+ * of activations alive at once, walking the layers in order and freeing each output after its
+ * last consumer, with a grouped convolution's depthwise expansion counted, then doubled for the
+ * kernels' scratch space. Config-built ResNeXt uses its own calibrated estimate (memoryGuard.ts).
+ */
+import { InspectorError } from '../../shared/errors';
+import type { LayerInfo, ModelGraph } from '../../shared/modelGraph';
+import { formatBytes, type MemoryEstimate } from './memoryGuard';
+
+const FLOAT = 4;
+/** Scratch the kernels take beyond the live outputs (transposes, im2col, padding copies). */
+const SCRATCH = 2;
+
+const valuesOf = (layer: LayerInfo): number =>
+  (layer.outputShape ?? []).reduce<number>((total, size) => total * (size ?? 1), 1);
+
+/** A grouped convolution's depthwise intermediate, per image (values). */
+function groupedTransient(layer: LayerInfo, input: LayerInfo | undefined): number {
+  if (
+    layer.className !== 'Conv2D' ||
+    (layer.groups ?? 1) <= 1 ||
+    !layer.outputShape ||
+    !input?.outputShape
+  ) {
+    return 0;
+  }
+  const positions = (layer.outputShape[1] ?? 1) * (layer.outputShape[2] ?? 1);
+  const inputChannels = input.outputShape[input.outputShape.length - 1] ?? 1;
+  // The depthwise output and its transposed copy.
+  return 2 * positions * inputChannels * ((layer.filters ?? 1) / (layer.groups ?? 1));
+}
+
+/** Estimates a run of a described model at a batch; MEMORY_BUDGET above `budget`. */
+export function graphMemory(graph: ModelGraph, batch: number, budget: number): MemoryEstimate {
+  const byName = new Map(graph.layers.map((layer) => [layer.name, layer]));
+  const consumers = new Map<string, number>();
+  for (const layer of graph.layers) {
+    for (const source of layer.inbound) {
+      consumers.set(source, (consumers.get(source) ?? 0) + 1);
+    }
+  }
+  let live = 0;
+  let peak = 0;
+  for (const layer of graph.layers) {
+    const own = valuesOf(layer);
+    const transient = groupedTransient(layer, byName.get(layer.inbound[0] ?? ''));
+    peak = Math.max(peak, live + own + transient);
+    live += own;
+    for (const source of layer.inbound) {
+      const left = (consumers.get(source) ?? 1) - 1;
+      consumers.set(source, left);
+      if (left === 0) {
+        live -= valuesOf(byName.get(source) ?? layer);
+      }
+    }
+  }
+  const input = graph.layers[0];
+  const inputBytes = (input ? valuesOf(input) : 0) * batch * FLOAT;
+  const weightBytes = graph.totals.params * FLOAT;
+  const activationBytes = peak * batch * FLOAT * SCRATCH;
+  const estimate: MemoryEstimate = {
+    weightBytes,
+    activationBytes,
+    inputBytes,
+    totalBytes: weightBytes + activationBytes + inputBytes,
+    params: graph.totals.params,
+  };
+  if (estimate.totalBytes > budget) {
+    throw new InspectorError(
+      'MEMORY_BUDGET',
+      `Batch ${batch} of ${graph.file?.fileName ?? graph.name} needs about ${formatBytes(estimate.totalBytes)} ` +
+        `(weights ${formatBytes(weightBytes)}, activations ${formatBytes(activationBytes)}), ` +
+        `above the memory budget of ${formatBytes(budget)}; lower the batch, or raise the budget.`,
+    );
+  }
+  return estimate;
+}

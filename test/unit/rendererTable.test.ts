@@ -20,7 +20,7 @@ describe('columns', () => {
       'Connected to',
       'Kernel',
       'Strides',
-      'Groups',
+      'Cardinality',
       'MACs',
       '% params',
       'Trainable',

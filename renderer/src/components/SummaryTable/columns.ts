@@ -1,6 +1,7 @@
 // The summary table's columns: Keras's four, then what torchinfo adds. A column is data, so a
 // profile view appends its time columns (median, p95, % of total) without touching the table.
 import type { LayerInfo, ModelGraph } from '../../../../shared/modelGraph';
+import { cardinalityOf, cardinalityText } from '../../lib/cardinality';
 import { formatInteger, formatPair, formatPercent, formatShapeKeras } from '../../lib/format';
 
 /** What a column may read besides the layer. */
@@ -83,11 +84,16 @@ export const BASE_COLUMNS: readonly TableColumn[] = [
   },
   {
     id: 'groups',
-    label: 'Groups',
-    width: '64px',
+    label: 'Cardinality',
+    width: '88px',
     align: 'right',
-    sortValue: (layer) => layer.groups ?? 0,
-    text: (layer) => (layer.groups === undefined ? '' : String(layer.groups)),
+    title: 'Groups × channels per group (C × d) of a convolution; 1 for a plain one',
+    sortValue: (layer) => {
+      const cardinality = cardinalityOf(layer);
+      // Groups first, then the width of a group: 32 × 4d before 32 × 8d before 64 × 4d.
+      return cardinality ? cardinality.groups * 1e6 + cardinality.width : 0;
+    },
+    text: cardinalityText,
   },
   {
     id: 'macs',

@@ -3,6 +3,7 @@
 import type { LayerInfo, ModelGraph } from '../../../../shared/modelGraph';
 import type { SearchQuery } from '../../graph/search';
 import { searchFields } from '../../graph/search';
+import { isGroupedConv } from '../../lib/cardinality';
 import type { TableColumn, TableContext } from './columns';
 
 /** A row: a layer, or the header of a group of layers. */
@@ -23,6 +24,8 @@ export interface RowOptions {
   type?: string;
   sort?: TableSort | null;
   groupByStage?: boolean;
+  /** Keep grouped convolutions only (more than one group). */
+  groupedOnly?: boolean;
 }
 
 /** The group a layer falls in when grouping by stage: input, stem, stage n, head. */
@@ -65,6 +68,7 @@ export function buildRows(
   const kept = graph.layers.filter(
     (layer) =>
       (!options.type || layer.className === options.type) &&
+      (!options.groupedOnly || isGroupedConv(layer)) &&
       (!test || searchFields(layer).some(test)),
   );
   const column = options.sort

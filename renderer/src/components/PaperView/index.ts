@@ -1,0 +1,1 @@
+export { default as PaperView } from './PaperView.svelte';

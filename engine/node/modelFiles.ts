@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   openSync,
   readSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -19,6 +20,8 @@ import path from 'node:path';
 import { InspectorError } from '../../shared/errors';
 import type * as H5Module from 'h5wasm/node';
 import type { Hdf5Handle, Hdf5Opener, ModelFile, ModelFileSet } from '../core/models/files';
+import { writeKerasHdf5, type H5Writable } from '../core/models/kerasHdf5Writer';
+import type { tf } from '../core/tf';
 
 /** The path of each ModelFile made by `diskFile`, so that HDF5 opens it in place. */
 const pathsOf = new WeakMap<ModelFile, string>();
@@ -138,3 +141,27 @@ export const nodeHdf5: Hdf5Opener = async (source) => {
   };
   return handle;
 };
+
+/**
+ * Writes a model as a Keras HDF5 file at `filePath`: into a temporary file beside it, renamed
+ * into place once complete, so a failed write never leaves a broken file where a good one was.
+ */
+export async function saveKerasHdf5(model: tf.LayersModel, filePath: string): Promise<void> {
+  const h5 = await h5wasm();
+  const temporary = path.join(
+    path.dirname(filePath),
+    `.${path.basename(filePath)}.${process.pid}.tmp`,
+  );
+  try {
+    const file = new h5.File(temporary, 'w');
+    try {
+      writeKerasHdf5(model, file as unknown as H5Writable);
+    } finally {
+      file.close();
+    }
+    renameSync(temporary, filePath);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}

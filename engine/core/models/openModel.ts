@@ -43,7 +43,7 @@ const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const HDF5_OFFSETS = [0, 512, 1024, 2048];
 
 /** What the first bytes say a file is. */
-type Kind = 'hdf5' | 'zip' | 'json' | 'png' | 'jpeg' | 'other';
+type Kind = 'hdf5' | 'zip' | 'json' | 'png' | 'jpeg' | 'text' | 'other';
 
 function kindOf(head: Uint8Array): Kind {
   const starts = (bytes: readonly number[]): boolean => bytes.every((byte, i) => head[i] === byte);
@@ -63,7 +63,12 @@ function kindOf(head: Uint8Array): Kind {
     .decode(head.subarray(0, 64))
     .replace(/^\uFEFF/, '')
     .trimStart();
-  return text.startsWith('{') ? 'json' : 'other';
+  if (text.startsWith('{')) {
+    return 'json';
+  }
+  // Printable characters and ordinary whitespace only: text, not a binary format.
+  // eslint-disable-next-line no-control-regex
+  return /^[^\u0000-\u0008\u000e-\u001f\ufffd]*$/.test(text) ? 'text' : 'other';
 }
 
 const KIND_WORDS: Record<Kind, string> = {
@@ -72,7 +77,8 @@ const KIND_WORDS: Record<Kind, string> = {
   json: 'JSON text',
   png: 'a PNG image',
   jpeg: 'a JPEG image',
-  other: 'neither HDF5, a zip archive nor JSON',
+  text: 'plain text',
+  other: 'a file of another kind',
 };
 
 /** The format a file's name promises, to name the mismatch when its bytes say otherwise. */

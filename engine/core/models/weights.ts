@@ -32,6 +32,7 @@ export interface WeightSource {
 }
 
 const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** A weight's short name from a tfjs variable (`conv2d_3/kernel` → `kernel`). */
 function shortName(originalName: string): string {
@@ -48,7 +49,7 @@ function storedFor(
     if (stored.weights.length !== needed.length) {
       throw fileError(
         fileName,
-        `layer ${layer.name} (${layer.className}) has ${needed.length} weights, but the file holds ${stored.weights.length} for it.`,
+        `layer ${layer.name} (${layer.className}) has ${count(needed.length, 'weight')}, but the file holds ${stored.weights.length} for it.`,
       );
     }
     return stored.weights;

@@ -2,7 +2,8 @@
  * docs/BENCHMARKS.md is written by several benchmarks, each owning one section between its own
  * markers (`<!-- NAME-bench:start -->` … `<!-- NAME-bench:end -->`); a run rewrites only its own.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../engine/node/atomicWrite';
 
 /** Where the benchmarks write, relative to the repository root. */
 export const BENCHMARKS_FILE = 'docs/BENCHMARKS.md';
@@ -25,5 +26,5 @@ export function writeSection(name: string, text: string, file = BENCHMARKS_FILE)
     from >= 0 && to > from
       ? `${current.slice(0, from)}${text}${current.slice(to + end.length)}`
       : `${current.trimEnd()}\n\n${text}\n`;
-  writeFileSync(file, next);
+  writeFileAtomicSync(file, next); // a failed write never leaves the document half written
 }

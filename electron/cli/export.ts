@@ -2,8 +2,6 @@
  * `export`: builds a config's model and writes it as an ONNX file, which opens in Netron and runs
  * in ONNX Runtime (the input stays NHWC, like the Keras model).
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { InspectorError } from '../../shared/errors';
 import { configName } from '../../shared/modelConfig';
 import { useBackend } from '../../engine/node/backends';
@@ -11,6 +9,7 @@ import { exportToOnnx, OPSET } from '../../engine/core/onnx/exporter';
 import { buildResNeXt } from '../../engine/core/resnext';
 import { parseFlags, UsageError } from './args';
 import type { CliCommand } from './command';
+import { checkOutputPath, writeOutput } from './outputs';
 import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, configFromFlags } from './summary';
 
 const USAGE = `Usage: npm run -s cli -- export [flags] --out FILE
@@ -40,15 +39,8 @@ export const command: CliCommand = {
     if (typeof flags.out !== 'string' || flags.out === '') {
       throw new UsageError('--out FILE is required: where to write the ONNX model.');
     }
-    const path = resolve(flags.out);
-    const folder = dirname(path);
-    if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-      // Checked before the build, which takes seconds for the default model.
-      throw new InspectorError(
-        'INVALID_REQUEST',
-        `Could not write ${path}: there is no folder ${folder}; pick another --out.`,
-      );
-    }
+    // Checked before the build, which takes seconds for the default model.
+    const path = checkOutputPath('out', flags.out);
     await useBackend('auto');
     const model = buildResNeXt(config);
     const started = performance.now();
@@ -69,15 +61,7 @@ export const command: CliCommand = {
       model.dispose();
     }
     const seconds = (performance.now() - started) / 1000;
-    try {
-      writeFileSync(path, bytes);
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new InspectorError(
-        'INVALID_REQUEST',
-        `Could not write ${path} (${reason}); pick another --out.`,
-      );
-    }
+    writeOutput('out', path, bytes);
     const megabytes = (bytes.byteLength / 1e6).toFixed(1);
     io.out(
       `Wrote ${path}: ${configName(config)}, ${nodes} ONNX nodes, opset ${OPSET}, ${megabytes} MB (export ${seconds.toFixed(2)} s)\n`,

@@ -40,9 +40,26 @@ function keepStdoutForResults(): void {
   console.debug = toStderr;
   console.warn = toStderr;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    // A closed pipe (`| head`) is the reader's choice, not a failure.
-    process.exit(error.code === 'EPIPE' ? 0 : 1);
+    stdoutFailure ??= error;
+    exitAfterStdout(1);
   });
+  // Past a file-size limit (`ulimit -f`) a write fails with EFBIG instead of killing the process,
+  // so that an atomic write can remove its temporary file and say what happened.
+  process.on('SIGXFSZ', () => undefined);
+}
+
+/** The first error writing to stdout: results that did not arrive are a failure (`> /dev/full`). */
+let stdoutFailure: NodeJS.ErrnoException | undefined;
+
+/** Exits with `code`, or, when stdout failed, says so and exits with 1. */
+function exitAfterStdout(code: number): void {
+  // A closed pipe (`| head`) is the reader's choice, not a failure.
+  if (stdoutFailure === undefined || stdoutFailure.code === 'EPIPE') {
+    process.exit(code);
+  }
+  const reason = stdoutFailure.code ?? stdoutFailure.message;
+  process.stderr.write(`error: could not write the results to stdout (${reason}).\n`);
+  process.exit(1);
 }
 
 /** Runs the CLI for `argv` (the arguments after the script) and returns the exit code. */
@@ -74,9 +91,17 @@ async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
 
 keepStdoutForResults();
 const io: CliIo = {
-  out: (text) => process.stdout.write(text),
+  out: (text) => {
+    process.stdout.write(text, (error) => {
+      stdoutFailure ??= error ?? undefined;
+    });
+  },
   err: (text) => process.stderr.write(text),
   errIsTty: Boolean(process.stderr.isTTY),
 };
 const code = await runCli(process.argv.slice(2), io);
-process.stdout.write('', () => process.exit(code));
+// Every earlier write's callback runs before this one's: a failed result is known by then.
+process.stdout.write('', (error) => {
+  stdoutFailure ??= error ?? undefined;
+  exitAfterStdout(code);
+});

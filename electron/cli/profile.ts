@@ -3,10 +3,12 @@
  * stderr (a bar on a terminal, plain lines otherwise) and the result on stdout: a text report or
  * the run-finished payload as JSON. `--trace FILE` also writes a Chrome/Perfetto trace.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { InspectorError } from '../../shared/errors';
+import { MAX_IMAGE_BYTES } from '../../shared/apiSchemas';
+import { InspectorError, toErrorInfo } from '../../shared/errors';
 import type { ModelGraph } from '../../shared/modelGraph';
+import type { ModelConfig } from '../../shared/modelConfig';
 import {
   DEFAULT_PROFILE,
   type BackendStatus,
@@ -18,9 +20,12 @@ import {
 import { profileReport } from '../../shared/profileReport';
 import { profileTrace } from '../../shared/trace';
 import { EngineClient } from '../../engine/node/client';
-import { checkMemory } from '../../engine/core/memoryGuard';
+import { checkMemory, formatBytes } from '../../engine/core/memoryGuard';
+import { decodeImage } from '../../engine/node/images';
 import { nodeBudget } from '../../engine/node/memory';
 import { parseFlags, UsageError, type ParsedFlags } from './args';
+import { checkRequestBounds } from './bounds';
+import { checkOutputPath, writeOutput } from './outputs';
 import type { CliCommand, CliIo } from './command';
 import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, configFromFlags } from './summary';
 
@@ -63,27 +68,51 @@ ${CONFIG_FLAGS_USAGE}
   --format F           text or json (the run-finished payload, every layer) (default text)
   --trace FILE         also write the run in Chrome's Trace Event format (Perfetto, chrome://tracing)`;
 
+/**
+ * The image of `--image`, checked as the engine will check it (readable, not empty, within the
+ * size an input may have, a PNG or JPEG that decodes within the pixel limits) before the model
+ * is built: a bad file is a bad flag value.
+ */
+function imageFromFlag(file: string): InputSource {
+  const name = basename(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`--image: cannot read ${file} (${reason}); give a PNG or JPEG file.`);
+  }
+  if (bytes.length === 0) {
+    throw new UsageError(`--image: ${name} is empty (0 bytes); give a PNG or JPEG file.`);
+  }
+  if (bytes.length > MAX_IMAGE_BYTES) {
+    throw new UsageError(
+      `--image: ${name} is ${formatBytes(bytes.length)}, above the ${formatBytes(MAX_IMAGE_BYTES)} an image input may have; give a smaller one.`,
+    );
+  }
+  try {
+    decodeImage(bytes, name);
+  } catch (error) {
+    throw new UsageError(`--image: ${toErrorInfo(error).message}`);
+  }
+  return { kind: 'image', base64: bytes.toString('base64'), fileName: name };
+}
+
 function inputFromFlags(flags: ParsedFlags): InputSource {
   if (flags.image !== undefined && flags.zeros) {
     throw new UsageError('--image and --zeros exclude each other; give one.');
   }
   if (typeof flags.image === 'string') {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(flags.image);
-    } catch {
-      throw new UsageError(`--image: cannot read ${flags.image}; give a PNG or JPEG file.`);
-    }
-    return { kind: 'image', base64: bytes.toString('base64'), fileName: basename(flags.image) };
+    return imageFromFlag(flags.image);
   }
   return flags.zeros ? { kind: 'zeros' } : { kind: 'random', seed: Number(flags.seed ?? 42) };
 }
 
-/** The ProfileRequest the flags describe. */
+/** The ProfileRequest the flags describe; a value the engine would refuse is a UsageError. */
 export function requestFromFlags(flags: ParsedFlags): ProfileRequest {
   const number = (name: string, fallback: number): number =>
     flags[name] === undefined ? fallback : Number(flags[name]);
-  return {
+  const request: ProfileRequest = {
     ...DEFAULT_PROFILE,
     config: configFromFlags(flags),
     backend: (flags.backend ?? 'auto') as ProfileRequest['backend'],
@@ -98,6 +127,8 @@ export function requestFromFlags(flags: ParsedFlags): ProfileRequest {
       ? {}
       : { onnxMode: flags['onnx-mode'] as ProfileRequest['onnxMode'] }),
   };
+  checkRequestBounds(request);
+  return request;
 }
 
 /** Progress on stderr: a redrawn bar on a terminal, one line per pass otherwise. */
@@ -205,23 +236,26 @@ export const command: CliCommand = {
       return 0;
     }
     const request = requestFromFlags(flags);
+    // Checked before the run, which can take minutes: a trace that cannot be written costs nothing.
+    const tracePath =
+      typeof flags.trace === 'string' ? checkOutputPath('trace', flags.trace) : undefined;
     const budget = request.memoryBudgetBytes ?? nodeBudget(request.backend);
-    checkMemory(request.config, request.batch, budget);
+    const config = request.config as ModelConfig; // the CLI builds its model from flags
+    checkMemory(config, request.batch, budget);
     const client = new EngineClient();
     try {
       const backends: BackendStatus[] = await client.backends();
       io.err('Building the model…\n');
-      const graph = await client.describe(request.config);
+      const graph = await client.describe(config);
       const result = await runOnce(client, request, io);
       let traceError: string | undefined;
-      if (typeof flags.trace === 'string') {
+      if (tracePath !== undefined) {
         try {
-          writeFileSync(flags.trace, JSON.stringify(profileTrace(result, graph)));
-          io.err(`Trace written to ${flags.trace}\n`);
+          writeOutput('trace', tracePath, JSON.stringify(profileTrace(result, graph)));
+          io.err(`Trace written to ${tracePath}\n`);
         } catch (error) {
-          // A bad trace path must not throw away the run: the result is still printed.
-          const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-          traceError = `could not write the trace to ${flags.trace} (${reason}); the result is on stdout.`;
+          // A write that fails now (a full disk) must not throw away the run: it is still printed.
+          traceError = `${toErrorInfo(error).message} The result is on stdout.`;
         }
       }
       io.out(

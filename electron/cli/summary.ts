@@ -8,6 +8,7 @@ import { checkMemory } from '../../engine/core/memoryGuard';
 import { nodeBudget } from '../../engine/node/memory';
 import { buildResNeXt } from '../../engine/core/resnext';
 import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
+import { checkConfigBounds } from './bounds';
 import type { CliCommand } from './command';
 
 /** The flags that make a ModelConfig, shared with other commands (profile, export). */
@@ -42,7 +43,10 @@ export const CONFIG_FLAGS_USAGE = [
   '  --stride-on 1x1|3x3  where stride 2 sits in stages 2-4 (default 1x1, as in the seed)',
 ].join('\n');
 
-/** The ModelConfig the flags describe (defaults for the rest); a bad one is a UsageError. */
+/**
+ * The ModelConfig the flags describe (defaults for the rest); a bad one, or one past the bounds
+ * the engine takes (`--channels 65`), is a UsageError naming the flag.
+ */
 export function configFromFlags(flags: ParsedFlags): ModelConfig {
   const partial: Record<string, unknown> = {};
   for (const field of CONFIG_FIELDS) {
@@ -57,6 +61,7 @@ export function configFromFlags(flags: ParsedFlags): ModelConfig {
     const flag = FLAG_OF_FIELD[issue.field as keyof ModelConfig] ?? issue.field;
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
+  checkConfigBounds(validation.config);
   return validation.config;
 }
 

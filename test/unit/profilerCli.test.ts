@@ -62,34 +62,16 @@ describe('profile command', () => {
     );
   });
 
-  it('still prints the result when the trace cannot be written, and says why', async () => {
+  it('refuses a trace path it cannot write before the run, as a bad flag value', async () => {
     const io = captured();
     const trace = path.join(folder, 'no-such-folder', 'run.trace.json');
-    const code = await command.run(
-      [
-        ...TINY,
-        '--runs',
-        '1',
-        '--warmup',
-        '0',
-        '--mode',
-        'whole',
-        '--format',
-        'json',
-        '--trace',
-        trace,
-      ],
-      io,
-    );
-    expect(code).toBe(1);
-    expect(JSON.parse(io.stdout())).toMatchObject({ mode: 'whole', batch: 1 });
-    expect(
-      io
-        .stderr()
-        .endsWith(
-          `\nerror: could not write the trace to ${trace} (ENOENT); the result is on stdout.\n`,
-        ),
-    ).toBe(true);
+    const started = performance.now();
+    await expect(command.run([...TINY, '--trace', trace], io)).rejects.toMatchObject({
+      name: 'UsageError',
+      message: `--trace ${trace}: there is no folder ${path.join(folder, 'no-such-folder')}; pick another path.`,
+    });
+    expect(performance.now() - started).toBeLessThan(1000); // nothing was built or run
+    expect(io.stdout()).toBe('');
   });
 
   it('reads flags into a request and refuses bad ones with one clear line', () => {

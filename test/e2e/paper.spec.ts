@@ -100,7 +100,8 @@ test('a block picked in the inspector is shown as paths, and its fold unfolds', 
   await expect(paths).toContainText('Stride 2 on the first 1×1, as in the seed.');
   await expect(view.getByTestId('fold-label')).toHaveText('4 of 32 paths shown … 28 more');
   const formA = paths.getByRole('img', { name: 'Form (a): 32 parallel paths summed' });
-  await expect(formA.locator('text', { hasText: /^path \d+$/ })).toHaveCount(4);
+  // The first 1×1 of each path carries the block's stride.
+  await expect(formA.locator('text', { hasText: /^path \d+ · stride 2$/ })).toHaveCount(4);
   await expect(view.getByTestId('forms-run')).toHaveAttribute('data-state', 'done', {
     timeout: 60_000,
   });
@@ -108,7 +109,7 @@ test('a block picked in the inspector is shown as paths, and its fold unfolds', 
 
   await formA.getByTestId('unfold-paths').click();
   await expect(view.getByTestId('fold-label')).toHaveCount(0);
-  await expect(formA.locator('text', { hasText: /^path \d+$/ })).toHaveCount(32);
+  await expect(formA.locator('text', { hasText: /^path \d+ · stride 2$/ })).toHaveCount(32);
   await expect(paths).toContainText('all 32 paths shown');
 });
 

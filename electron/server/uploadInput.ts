@@ -1,25 +1,28 @@
 /**
- * Turns a profile request's upload input (`{ kind: 'upload', id }`, an image the page sent with
- * `POST /api/upload`) into what the engine takes: the image's bytes, base64-encoded. An image
- * input is bounded as the engine bounds a base64 one, and checked before its file is read.
+ * Turns what the page uploaded into what the engine takes: an upload input (`{ kind: 'upload',
+ * id }`, an image sent with `POST /api/upload`) becomes the image's bytes, base64-encoded, bounded
+ * as the engine bounds a base64 one and checked before its file is read; a model's uploaded files
+ * become their paths.
  */
 import { readFile } from 'node:fs/promises';
 import { MAX_IMAGE_BYTES } from '../../shared/apiSchemas';
 import { InspectorError } from '../../shared/errors';
 import type { OpenModelSource } from '../../shared/api';
 import type { ModelFileSpec } from '../../shared/engineProtocol';
-import type { ProfileRequest } from '../../shared/profile';
+import type { InputSource, ProfileRequest } from '../../shared/profile';
 import { formatBytes } from '../../engine/core/memoryGuard';
 import type { UploadStore } from './uploads';
 
-/** The request with an upload input replaced by the uploaded image; other inputs pass as they are. */
-export async function resolveUploadInput(
-  request: ProfileRequest,
+/**
+ * An input with an upload replaced by the uploaded image; other inputs pass as they are. Any call
+ * that takes an InputSource from the page (a profile run, a prediction) resolves it here.
+ */
+export async function resolveInputSource(
+  input: InputSource,
   uploads: UploadStore,
-): Promise<ProfileRequest> {
-  const { input } = request;
+): Promise<InputSource> {
   if (input.kind !== 'upload') {
-    return request;
+    return input;
   }
   const upload = uploads.get(input.id);
   if (!upload) {
@@ -42,7 +45,16 @@ export async function resolveUploadInput(
     );
   }
   const bytes = await readFile(upload.path);
-  return { ...request, input: { kind: 'image', base64: bytes.toString('base64'), fileName } };
+  return { kind: 'image', base64: bytes.toString('base64'), fileName };
+}
+
+/** The request with an upload input replaced by the uploaded image. */
+export async function resolveUploadInput(
+  request: ProfileRequest,
+  uploads: UploadStore,
+): Promise<ProfileRequest> {
+  const input = await resolveInputSource(request.input, uploads);
+  return input === request.input ? request : { ...request, input };
 }
 
 /**

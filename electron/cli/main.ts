@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ command: C
     about: "the paper's Table 1 from the model, published figures, deviations, a block as paths",
     load: () => import('./paper'),
   },
+  cache: {
+    about: 'where the exported models ONNX Runtime reuses are kept, their size; clear them',
+    load: () => import('./cache'),
+  },
 };
 
 function usage(): string {

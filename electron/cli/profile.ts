@@ -22,6 +22,7 @@ import { profileTrace } from '../../shared/trace';
 import { EngineClient } from '../../engine/node/client';
 import { checkMemory, formatBytes } from '../../engine/core/memoryGuard';
 import { decodeImage } from '../../engine/node/images';
+import { describeStructure } from '../../engine/core/structure';
 import { nodeBudget } from '../../engine/node/memory';
 import { parseFlags, UsageError, type ParsedFlags } from './args';
 import { checkRequestBounds } from './bounds';
@@ -244,10 +245,13 @@ export const command: CliCommand = {
     checkMemory(config, request.batch, budget);
     const client = new EngineClient();
     try {
-      const backends: BackendStatus[] = await client.backends();
       io.err('Building the model…\n');
-      const graph = await client.describe(config);
-      const result = await runOnce(client, request, io);
+      // The engine builds, or on ONNX Runtime opens from the model cache, only the model it runs;
+      // the report's description (the structure alone, no weights) is made here meanwhile.
+      const running = runOnce(client, request, io);
+      const [graph, result] = await Promise.all([describeStructure(config), running]);
+      // Asked after the run: on ONNX Runtime the engine starts no tfjs backend before it.
+      const backends: BackendStatus[] = await client.backends();
       let traceError: string | undefined;
       if (tracePath !== undefined) {
         try {

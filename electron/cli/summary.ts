@@ -1,12 +1,11 @@
 /** `summary`: builds a config's model and prints its summary (Keras text, JSON, CSV or Markdown). */
 import { InspectorError } from '../../shared/errors';
 import { CONFIG_FIELDS, validateConfig, type ModelConfig } from '../../shared/modelConfig';
+import type { ModelGraph } from '../../shared/modelGraph';
 import { formatSummary, SUMMARY_FORMATS, type SummaryFormat } from '../../shared/summaryFormat';
-import { useBackend } from '../../engine/node/backends';
-import { describeModel } from '../../engine/core/describe';
 import { checkMemory } from '../../engine/core/memoryGuard';
 import { nodeBudget } from '../../engine/node/memory';
-import { buildResNeXt } from '../../engine/core/resnext';
+import { describeStructure } from '../../engine/core/structure';
 import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
 import { checkConfigBounds } from './bounds';
 import type { CliCommand } from './command';
@@ -85,19 +84,18 @@ export const command: CliCommand = {
     }
     const config = configFromFlags(flags);
     const format = (flags.format ?? 'text') as SummaryFormat;
-    // Building allocates every weight: refuse what would not fit, as the engine's describe does.
-    checkMemory(config, 1, nodeBudget('auto'));
-    await useBackend('auto');
-    const model = buildResNeXt(config);
+    // Building allocates every weight (zeros, on the cpu backend): refuse what would not fit.
+    checkMemory(config, 1, nodeBudget('cpu'));
+    let graph: ModelGraph;
     try {
-      io.out(formatSummary(describeModel(model, config), format));
+      // The structure alone, the same as the seeded build's: no random weights to draw.
+      graph = await describeStructure(config);
     } catch (error) {
       throw error instanceof InspectorError
         ? error
         : new InspectorError('INTERNAL', `Could not describe the model: ${String(error)}`);
-    } finally {
-      model.dispose();
     }
+    io.out(formatSummary(graph, format));
     return 0;
   },
 };

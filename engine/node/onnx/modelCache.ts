@@ -85,24 +85,27 @@ export function codeStamp(): string {
   if (stamp === undefined) {
     const here = import.meta.url.startsWith('file:') ? fileURLToPath(import.meta.url) : '';
     const root = join(dirname(here), '..', '..', '..');
-    const hash = createHash('sha256');
+    const files: string[] = [];
     const walk = (folder: string): void => {
       if (!existsSync(folder)) {
         return;
       }
-      for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) =>
-        a.name.localeCompare(b.name),
-      )) {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
         const path = join(folder, entry.name);
         if (entry.isDirectory()) {
           walk(path);
         } else if (entry.name.endsWith('.ts')) {
-          hash.update(relative(root, path)).update(readFileSync(path));
+          files.push(path);
         }
       }
     };
     walk(join(root, 'engine', 'core'));
     walk(join(root, 'shared'));
+    // As scripts/cli.mjs hashes them for its bundle: from source and bundled, one key.
+    const hash = createHash('sha256');
+    for (const file of files.sort()) {
+      hash.update(relative(root, file)).update(readFileSync(file));
+    }
     stamp = here.endsWith('.ts') ? hash.digest('hex').slice(0, 16) : 'bundle';
   }
   return stamp;

@@ -1,0 +1,78 @@
+/**
+ * `npm run cli` runs a bundle (scripts/cli.mjs): built on first use, rebuilt when a source is
+ * newer, and complete: its engine process (process.js beside it) profiles on ONNX Runtime and
+ * fills the model cache, which the next run reuses.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = mkdtempSync(path.join(tmpdir(), 'cli-bundle-test-'));
+// Inside the repository: the bundle imports its npm packages from node_modules.
+const bundle = path.resolve('.cache', `cli-bundle-test-${process.pid}`);
+const cache = path.join(root, 'cache');
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(bundle, { recursive: true, force: true });
+});
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['scripts/cli.mjs', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, INSPECTOR_CLI_DIR: bundle, INSPECTOR_CACHE_DIR: cache },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const TINY = [
+  '--depth',
+  '50',
+  '--input',
+  '32',
+  '--classes',
+  '10',
+  '--cardinality',
+  '2',
+  '--width',
+  '1',
+];
+
+describe('the bundled CLI', () => {
+  it('builds itself on first use, and again only when a source is newer', () => {
+    const help = cli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run -s cli -- <command> \[flags\]/);
+    const entry = path.join(bundle, 'main.js');
+    expect(existsSync(path.join(bundle, 'process.js'))).toBe(true);
+    const built = statSync(entry).mtimeMs;
+    expect(cli('cache', '--help').code).toBe(0);
+    expect(statSync(entry).mtimeMs).toBe(built);
+    // Older than every source: rebuilt.
+    utimesSync(entry, new Date(2000, 0, 1), new Date(2000, 0, 1));
+    expect(cli('--help').code).toBe(0);
+    expect(statSync(entry).mtimeMs).toBeGreaterThan(Date.UTC(2001, 0, 1));
+  });
+
+  it('profiles on ONNX Runtime from its bundled engine, and the second run opens the cached export', () => {
+    const args = ['profile', ...TINY, '--backend', 'onnxruntime', '--warmup', '0', '--runs', '1'];
+    const first = cli(...args, '--format', 'json');
+    expect(first.stderr).not.toMatch(/error/i);
+    expect(first.code).toBe(0);
+    const result = JSON.parse(first.stdout) as { backend: string; layers: { name: string }[] };
+    expect(result.backend).toBe('onnxruntime');
+    expect(result.layers).toHaveLength(175);
+    expect(result.layers[1].name).toBe('conv2d');
+    const cached = readdirSync(path.join(cache, 'onnx'));
+    const onnx = cached.filter((name) => name.endsWith('.onnx'));
+    expect(onnx).toHaveLength(1);
+    const written = statSync(path.join(cache, 'onnx', onnx[0])).mtimeMs;
+    const second = cli(...args);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^Model: resnext50_2x1d_32px_10cls \(175 layers\)/);
+    // Opened, not exported again: the same file (a new export is a new file renamed into place).
+    expect(readdirSync(path.join(cache, 'onnx'))).toEqual(cached);
+    expect(statSync(path.join(cache, 'onnx', onnx[0])).mtimeMs).toBe(written);
+  });
+});

@@ -2,11 +2,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { getApi } from './api';
-import { startLayoutWorker } from './layout/layoutClient';
 import './app.css';
-
-// The layout worker starts and compiles ELK while the app connects to the engine.
-startLayoutWorker();
 
 const target = document.getElementById('app');
 if (!target) {

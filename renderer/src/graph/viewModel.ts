@@ -1,7 +1,7 @@
 // What the graph shows under a collapse state: visible nodes (layers, expanded groups as
 // compounds, collapsed groups as single nodes) with their text, paint and box, and the edges
 // between them. The cytoscape view, the SVG and the PNG export all draw from this.
-import type { ModelGraph } from '../../../shared/modelGraph';
+import type { LayerInfo, ModelGraph } from '../../../shared/modelGraph';
 import type { Box, Layout, Point } from '../layout/types';
 import { FLAGGED_PAINT, groupPaint, nodePaint, type Paint } from './colors';
 import { layerNodeId, visibleNodeId, type GroupInfo, type Hierarchy } from './hierarchy';
@@ -38,6 +38,8 @@ export interface ViewNode {
   lines: string[];
   paint: Paint;
   box: Box;
+  /** For an expanded group: where its title goes, if the layout placed it (else centred on top). */
+  title?: Box;
   /** Marks the node of the layer running now (a profile's execution cursor). */
   cursor?: boolean;
 }
@@ -105,10 +107,50 @@ function groupNodes(
         heat?.stops,
       ),
       box: layout.boxes.get(group.id) ?? EMPTY_BOX,
+      title: isCollapsed ? undefined : layout.titles?.get(group.id),
       cursor: isCollapsed && cursorIn(heat, hierarchy, group.id),
     });
   }
   return nodes;
+}
+
+/**
+ * A layer's node, its text and paint worked out when first read: a big graph draws a window of
+ * its 10,000 layers, and the rest never need them.
+ */
+class LayerNode implements ViewNode {
+  readonly kind = 'layer';
+  readonly collapsed = false;
+  readonly id: string;
+  readonly layerId: number;
+  readonly cursor: boolean;
+  #lines: string[] | undefined;
+  #paint: Paint | undefined;
+
+  constructor(
+    private readonly layer: LayerInfo,
+    readonly parent: string | undefined,
+    readonly box: Box,
+    private readonly labels: LabelOptions,
+    private readonly heat: Heat | null | undefined,
+  ) {
+    this.id = layerNodeId(layer.id);
+    this.layerId = layer.id;
+    this.cursor = heat?.cursor === layer.id;
+  }
+
+  get lines(): string[] {
+    this.#lines ??= layerLabelLines(this.layer, this.labels);
+    return this.#lines;
+  }
+
+  get paint(): Paint {
+    const { heat, layer } = this;
+    this.#paint ??= heat?.flagged?.has(layer.id)
+      ? FLAGGED_PAINT
+      : nodePaint(layer, heat?.layers.get(layer.id), heat?.stops);
+    return this.#paint;
+  }
 }
 
 /** Builds the visible nodes and edges of a graph under a collapse state and a derived layout. */
@@ -128,19 +170,15 @@ export function buildViewModel(
       continue;
     }
     const chain = hierarchy.chains[layer.id] ?? [];
-    nodes.push({
-      id,
-      kind: 'layer',
-      collapsed: false,
-      parent: chain[chain.length - 1],
-      layerId: layer.id,
-      lines: layerLabelLines(layer, labels),
-      paint: options.heat?.flagged?.has(layer.id)
-        ? FLAGGED_PAINT
-        : nodePaint(layer, options.heat?.layers.get(layer.id), options.heat?.stops),
-      box: layout.boxes.get(id) ?? EMPTY_BOX,
-      cursor: options.heat?.cursor === layer.id,
-    });
+    nodes.push(
+      new LayerNode(
+        layer,
+        chain[chain.length - 1],
+        layout.boxes.get(id) ?? EMPTY_BOX,
+        labels,
+        options.heat,
+      ),
+    );
   }
   const idByName = new Map(graph.layers.map((layer) => [layer.name, layer.id]));
   const edges = new Map<string, ViewEdge>();

@@ -1,9 +1,9 @@
 // The layout of a collapse state, derived from the layout with every group expanded: a collapsed
-// group takes the place of its box, and what follows moves up (or left) by what it saved. Linear
+// group takes the place of its box, and what follows moves up (or left) by what it saved; a frame
+// around it shortens by as much. Linear
 // in the nodes, so collapsing a stage of ResNeXt-101 costs no new ELK run, and nothing but the
 // following nodes moves: the picture stays the one the person was reading.
 import { layerNodeId, type Hierarchy } from '../graph/hierarchy';
-import { GROUP_PADDING } from './elkGraph';
 import type { Box, Layout, Point } from './types';
 
 /** The groups that are collapsed and have no collapsed ancestor: those drawn as one node. */
@@ -19,8 +19,7 @@ export function outermostCollapsed(hierarchy: Hierarchy, collapsed: ReadonlySet<
 
 /**
  * Derives the boxes of every visible node under a collapse state. `collapsedSize` gives the size
- * of a collapsed group's node. Group boxes of expanded groups are recomputed around their
- * visible children.
+ * of a collapsed group's node. Frames of expanded groups keep their width across the flow.
  */
 export function deriveLayout(
   full: Layout,
@@ -28,6 +27,10 @@ export function deriveLayout(
   collapsed: ReadonlySet<string>,
   collapsedSize: (groupId: string) => { w: number; h: number },
 ): Layout {
+  // Nothing collapsed: the full layout as it is (a big graph's first view copies nothing).
+  if (![...collapsed].some((id) => full.boxes.has(id))) {
+    return full;
+  }
   const vertical = full.direction === 'DOWN';
   const start = (box: Box): number => (vertical ? box.y : box.x);
   const extent = (box: Box): number => (vertical ? box.h : box.w);
@@ -53,11 +56,11 @@ export function deriveLayout(
   for (const cut of cuts) {
     const group = hierarchy.groups.get(cut.id);
     group?.layerIds.forEach((id) => hidden.add(id));
-    // Centred on the group's first layer, which sits on the main path, so a run of collapsed
+    // Centred on the group's main path (its first layer's, from ELK), so a run of collapsed
     // groups lines up with the layers around it.
     const first = group ? full.boxes.get(layerNodeId(group.layerIds[0])) : undefined;
     const line = first ?? cut.box;
-    const centre = vertical ? line.x + line.w / 2 : line.y + line.h / 2;
+    const centre = full.axes?.get(cut.id) ?? (vertical ? line.x + line.w / 2 : line.y + line.h / 2);
     const placed: Box = vertical
       ? { x: centre - cut.size.w / 2, y: cut.box.y, w: cut.size.w, h: cut.size.h }
       : { x: cut.box.x, y: centre - cut.size.h / 2, w: cut.size.w, h: cut.size.h };
@@ -70,7 +73,24 @@ export function deriveLayout(
       boxes.set(nodeId, move(box, shiftAt(start(box))));
     }
   }
-  fitGroups(boxes, hierarchy, collapsed);
+  const titles = new Map<string, Box>();
+  for (const group of hierarchy.groups.values()) {
+    const frame = full.boxes.get(group.id);
+    if (!frame || collapsed.has(group.id) || hiddenGroup(group.id, hierarchy, collapsed)) {
+      continue;
+    }
+    // What collapsed inside a frame shortens it; nothing moves across.
+    const from = start(frame) - shiftAt(start(frame));
+    const to = start(frame) + extent(frame) - shiftAt(start(frame) + extent(frame));
+    boxes.set(
+      group.id,
+      vertical ? { ...frame, y: from, h: to - from } : { ...frame, x: from, w: to - from },
+    );
+    const title = full.titles?.get(group.id);
+    if (title) {
+      titles.set(group.id, move(title, shiftAt(start(title))));
+    }
+  }
   const routes = new Map<string, Point[]>();
   for (const [key, points] of full.routes) {
     const [source, target] = key.split('>');
@@ -95,40 +115,22 @@ export function deriveLayout(
     width: vertical ? full.width : full.width - saved,
     height: vertical ? full.height - saved : full.height,
     direction: full.direction,
+    axes: full.axes,
+    titles,
   };
 }
 
-/** Boxes of expanded groups around their visible children, blocks before stages. */
-function fitGroups(
-  boxes: Map<string, Box>,
-  hierarchy: Hierarchy,
-  collapsed: ReadonlySet<string>,
-): void {
-  const groups = [...hierarchy.groups.values()].sort(
-    (a, b) => (a.kind === 'block' ? 0 : 1) - (b.kind === 'block' ? 0 : 1),
-  );
-  for (const group of groups) {
-    if (collapsed.has(group.id) || (group.parent && collapsed.has(group.parent))) {
-      continue;
+/** Whether a group lies inside a collapsed one. */
+function hiddenGroup(id: string, hierarchy: Hierarchy, collapsed: ReadonlySet<string>): boolean {
+  let group = hierarchy.groups.get(id);
+  // Bounded: a cycle of parents in a malformed file must not hang the view.
+  for (let depth = 0; group?.parent && depth < 64; depth += 1) {
+    if (collapsed.has(group.parent)) {
+      return true;
     }
-    const inner = [
-      ...group.layerIds.map((id) => boxes.get(layerNodeId(id))),
-      ...groups.filter((child) => child.parent === group.id).map((child) => boxes.get(child.id)),
-    ].filter((box): box is Box => box !== undefined);
-    if (inner.length === 0) {
-      continue;
-    }
-    const bounds = boundsOf(inner);
-    const x0 = bounds.x - GROUP_PADDING.left;
-    const y0 = bounds.y - GROUP_PADDING.top;
-    const w = bounds.w + GROUP_PADDING.left + GROUP_PADDING.right;
-    boxes.set(group.id, {
-      x: x0,
-      y: y0,
-      w,
-      h: bounds.h + GROUP_PADDING.top + GROUP_PADDING.bottom,
-    });
+    group = hierarchy.groups.get(group.parent);
   }
+  return false;
 }
 
 /** The box around boxes (a loop, not a spread: stages of a generated model hold thousands). */

@@ -22,4 +22,11 @@ export interface Layout {
   width: number;
   height: number;
   direction: Direction;
+  /**
+   * Each group's main path across the flow (x top to bottom, y left to right), where the composed
+   * layout knows it: a collapsed group's node sits on it.
+   */
+  axes?: Map<string, number>;
+  /** Where each expanded group's title goes (clear of the edges entering the frame), if placed. */
+  titles?: Map<string, Box>;
 }

@@ -5,7 +5,7 @@ import type { GraphViewModel, ViewNode } from '../../graph/viewModel';
 import type { Layout, Point } from '../../layout/types';
 
 function nodeData(node: ViewNode): Record<string, unknown> {
-  return {
+  const data: Record<string, unknown> = {
     id: node.id,
     label: node.lines.join('\n'),
     fill: node.paint.fill,
@@ -14,14 +14,24 @@ function nodeData(node: ViewNode): Record<string, unknown> {
     w: node.box.w,
     h: node.box.h,
   };
+  if (node.kind === 'group' && !node.collapsed) {
+    const { box, title } = node;
+    // The title's centre from the frame's: the layout puts it clear of the edges that enter.
+    data.titleDx = title ? title.x + title.w / 2 - (box.x + box.w / 2) : 0;
+    // Standing in for its layers in a zoomed-out big graph, the title fills the frame.
+    const chars = Math.max(8, node.lines[0]?.length ?? 8);
+    data.lodFont = Math.max(11, Math.min(box.h / 3, (box.w * 0.9) / (0.62 * chars)));
+  }
+  return data;
 }
 
-function nodeClasses(node: ViewNode): string {
+function nodeClasses(node: ViewNode, standIn: boolean): string {
   const cursor = node.cursor ? ' cursor' : '';
   if (node.kind === 'layer') {
     return `layer${cursor}`;
   }
-  return ['group', node.groupKind, node.collapsed ? 'collapsed' : 'expanded'].join(' ') + cursor;
+  const state = node.collapsed ? 'collapsed' : standIn ? 'expanded lod' : 'expanded';
+  return ['group', node.groupKind, state].join(' ') + cursor;
 }
 
 const centre = (node: ViewNode): { x: number; y: number } => ({
@@ -79,7 +89,10 @@ const segmentCache = new WeakMap<
  * make cytoscape walk ancestors and descendants on every style change, which cost ~1 s on the
  * first frame of ResNeXt-101. The layout already nests the boxes, so nothing is lost.
  */
-export function toElements(model: GraphViewModel): ElementDefinition[] {
+export function toElements(
+  model: GraphViewModel,
+  standIns: ReadonlySet<string> = new Set(),
+): ElementDefinition[] {
   // Top of the graph first (left first for LR), so a graph added a slice at a time fills the
   // first view at once.
   const along = model.layout.direction === 'DOWN' ? 'y' : 'x';
@@ -87,7 +100,7 @@ export function toElements(model: GraphViewModel): ElementDefinition[] {
   const nodes: ElementDefinition[] = ordered.map((node) => ({
     group: 'nodes',
     data: nodeData(node),
-    classes: nodeClasses(node),
+    classes: nodeClasses(node, standIns.has(node.id)),
     position: centre(node),
   }));
   const centres = new Map(model.nodes.map((node) => [node.id, centre(node)]));
@@ -153,7 +166,7 @@ export function applyModel(
 ): number {
   let state = pending.get(model);
   if (!state) {
-    state = { fresh: diff(cy, model), next: 0 };
+    state = { fresh: diffModel(cy, model), next: 0 };
     pending.set(model, state);
   }
   const slice = state.fresh.slice(state.next, state.next + limit);
@@ -164,9 +177,16 @@ export function applyModel(
   return state.fresh.length - state.next;
 }
 
-/** Removes what is gone and updates what stays; returns the new elements, in order. */
-function diff(cy: Core, model: GraphViewModel): ElementDefinition[] {
-  const all = toElements(model);
+/**
+ * Removes what is gone and updates what stays; returns the new elements, in order. `standIns` are
+ * frames drawn filled in place of their content (a zoomed-out big graph).
+ */
+export function diffModel(
+  cy: Core,
+  model: GraphViewModel,
+  standIns: ReadonlySet<string> = new Set(),
+): ElementDefinition[] {
+  const all = toElements(model, standIns);
   const wanted = new Set<string>(all.map((definition) => definition.data.id as string));
   const fresh: ElementDefinition[] = [];
   cy.batch(() => {

@@ -1,6 +1,6 @@
 // The cytoscape stylesheet. Colours and sizes come from each element's data (set by the view
 // model), so a heat map is a data update, not a new stylesheet.
-import type { StylesheetJson } from 'cytoscape';
+import type { NodeSingular, StylesheetJson } from 'cytoscape';
 import { GROUP_FONT_WEIGHT, NODE_FONT_FAMILY, NODE_FONT_SIZE } from '../../graph/labels';
 
 /** The stylesheet of the graph view. */
@@ -42,6 +42,7 @@ export const GRAPH_STYLE: StylesheetJson = [
       'text-valign': 'top',
       'text-halign': 'center',
       'text-margin-y': 19,
+      'text-margin-x': (node: NodeSingular) => (node.data('titleDx') as number | undefined) ?? 0,
       'font-size': 11,
       'font-weight': 600,
       'corner-radius': '10px',
@@ -55,6 +56,19 @@ export const GRAPH_STYLE: StylesheetJson = [
   {
     selector: 'node.group.stage.expanded, node.group.stem.expanded',
     style: { 'font-size': 13, 'border-width': 1.5 },
+  },
+  {
+    // A frame standing in for its layers in a zoomed-out big graph: filled, its title across it.
+    selector: 'node.group.expanded.lod',
+    style: {
+      'background-opacity': 1,
+      'border-width': 2,
+      'text-valign': 'center',
+      'text-margin-y': 0,
+      'text-margin-x': 0,
+      'font-size': 'data(lodFont)',
+      'text-max-width': 'data(w)',
+    },
   },
   {
     selector: 'node.group.collapsed',

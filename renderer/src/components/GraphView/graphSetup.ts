@@ -1,6 +1,11 @@
 // Creating the cytoscape instance and wiring its events to callbacks; kept out of the component
 // so the component reads as state and markup.
-import cytoscape, { type Core, type EventObject, type NodeSingular } from 'cytoscape';
+import cytoscape, {
+  type Collection,
+  type Core,
+  type EventObject,
+  type NodeSingular,
+} from 'cytoscape';
 import { GRAPH_STYLE } from './cyStyle';
 import type { Rect } from './freeArea';
 
@@ -115,15 +120,23 @@ export function syncSelection(cy: Core, id: string | null): void {
   }
 }
 
-/** Centres the view on a node, zooming in to read it if the view is zoomed far out. */
-export function focusNode(cy: Core, id: string): void {
-  const node = cy.getElementById(id);
-  if (node.empty()) {
-    return;
-  }
+/**
+ * Centres the view on a node's box, zooming in to read it if the view is zoomed far out. From the
+ * layout, not cytoscape: a big graph draws the node only once the view is near it.
+ */
+export function focusNode(cy: Core, box: { x: number; y: number; w: number; h: number }): void {
   const zoom = Math.max(cy.zoom(), 0.8);
   cy.stop();
-  cy.animate({ zoom, center: { eles: node } }, { duration: 180 });
+  cy.animate(
+    {
+      zoom,
+      pan: {
+        x: cy.width() / 2 - (box.x + box.w / 2) * zoom,
+        y: cy.height() / 2 - (box.y + box.h / 2) * zoom,
+      },
+    },
+    { duration: 180 },
+  );
 }
 
 /** A node whose place on screen should not move when the graph changes under it. */
@@ -165,25 +178,42 @@ export function pickAnchor(cy: Core): Anchor | null {
   return { id: chosen.id(), x: (box.x1 + box.x2) / 2, y: box.y1 };
 }
 
-/** Pans so that the node now standing for the anchor is where the anchor was on screen. */
-export function keepAnchor(cy: Core, anchor: Anchor, standIn: string): void {
-  const node = cy.getElementById(standIn);
-  if (node.empty()) {
-    return;
-  }
-  const box = node.renderedBoundingBox({ includeLabels: false });
-  cy.panBy({ x: anchor.x - (box.x1 + box.x2) / 2, y: anchor.y - box.y1 });
+/**
+ * Pans so that the node now standing for the anchor (its box in the new layout) is where the
+ * anchor was on screen. Read from the layout, not from cytoscape: the node may not be drawn yet.
+ */
+export function keepAnchor(
+  cy: Core,
+  anchor: Anchor,
+  box: { x: number; y: number; w: number; h: number },
+): void {
+  const zoom = cy.zoom();
+  const pan = cy.pan();
+  const x = (box.x + box.w / 2) * zoom + pan.x;
+  const y = box.y * zoom + pan.y;
+  cy.panBy({ x: anchor.x - x, y: anchor.y - y });
 }
 
-/** What a frame that adds a slice of a new graph may take: well under a 200 ms long task. */
-export const SLICE_FRAME_MS = 110;
-
 /**
- * The next slice size from the last one and how long its frame took (adding it and cytoscape
- * drawing it): scaled to take about SLICE_FRAME_MS, growing at most 2.5× a frame, between 30 and
- * 480. Few, full frames draw ResNeXt-101 in four or five instead of a dozen thin ones.
+ * Gives elements just added the selection and search marks the rest already has: `matches` are
+ * the node ids a search found, null when no search is shown.
  */
-export function nextSliceSize(size: number, frameMs: number): number {
-  const scaled = (size * SLICE_FRAME_MS) / Math.max(1, frameMs);
-  return Math.round(Math.min(480, 2.5 * size, Math.max(30, scaled)));
+export function markAdded(
+  added: Collection,
+  selectedId: string | null,
+  matches: readonly string[] | null,
+): void {
+  const selected = selectedId ? added.getElementById(selectedId) : null;
+  if (selected?.nonempty()) {
+    selected.select();
+  }
+  if (matches) {
+    const wanted = new Set(matches);
+    added.nodes().forEach((node) => {
+      const hit = wanted.has(node.id());
+      node.toggleClass('match', hit);
+      node.toggleClass('dim', !hit && !node.hasClass('expanded'));
+    });
+    added.edges().addClass('dim');
+  }
 }

@@ -5,12 +5,17 @@
 // everything but `electron`, since a sandboxed preload can require nothing else.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { sourceHash } from './cli.mjs';
 
 const outdir = 'dist/electron';
 // import.meta.url has no CJS equivalent; give the bundles their own file URL instead.
+// The model cache keys exports on the sources that made them (engine/node/onnx/modelCache.ts).
 const importMetaUrl = {
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__importMetaUrl' },
+  define: {
+    'import.meta.url': '__importMetaUrl',
+    __INSPECTOR_SOURCE_HASH__: JSON.stringify(sourceHash()),
+  },
 };
 const common = {
   bundle: true,

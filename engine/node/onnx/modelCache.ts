@@ -73,23 +73,32 @@ export function cacheLimit(env: Env = process.env): number {
 
 let stamp: string | undefined;
 
+/** The checkout this module runs from (source, or a bundle inside it), if its sources are there. */
+function sourceRoot(): string | undefined {
+  let folder = import.meta.url.startsWith('file:') ? dirname(fileURLToPath(import.meta.url)) : '';
+  for (let depth = 0; folder && depth < 6; depth += 1) {
+    if (existsSync(join(folder, 'engine', 'core')) && existsSync(join(folder, 'shared'))) {
+      return folder;
+    }
+    folder = dirname(folder);
+  }
+  return undefined;
+}
+
 /**
- * What identifies the code that builds and exports a model. A CLI bundle carries the hash of the
- * sources it was built from; from source, the engine core and shared/ are hashed here (~100 small
- * files), so an edited exporter never opens an export of the old one.
+ * What identifies the code that builds and exports a model. A bundle (the CLI's, the app's)
+ * carries the hash of the sources it was built from; otherwise (tsx, the engine's development
+ * bundle) the sources of the checkout are hashed here (~100 small files), so that an edited
+ * exporter never opens an export of the old one.
  */
 export function codeStamp(): string {
   if (typeof __INSPECTOR_SOURCE_HASH__ === 'string') {
     return __INSPECTOR_SOURCE_HASH__;
   }
   if (stamp === undefined) {
-    const here = import.meta.url.startsWith('file:') ? fileURLToPath(import.meta.url) : '';
-    const root = join(dirname(here), '..', '..', '..');
+    const root = sourceRoot();
     const files: string[] = [];
     const walk = (folder: string): void => {
-      if (!existsSync(folder)) {
-        return;
-      }
       for (const entry of readdirSync(folder, { withFileTypes: true })) {
         const path = join(folder, entry.name);
         if (entry.isDirectory()) {
@@ -99,14 +108,16 @@ export function codeStamp(): string {
         }
       }
     };
-    walk(join(root, 'engine', 'core'));
-    walk(join(root, 'shared'));
+    if (root) {
+      walk(join(root, 'engine', 'core'));
+      walk(join(root, 'shared'));
+    }
     // As scripts/cli.mjs hashes them for its bundle: from source and bundled, one key.
     const hash = createHash('sha256');
     for (const file of files.sort()) {
-      hash.update(relative(root, file)).update(readFileSync(file));
+      hash.update(relative(root as string, file)).update(readFileSync(file));
     }
-    stamp = here.endsWith('.ts') ? hash.digest('hex').slice(0, 16) : 'bundle';
+    stamp = root ? hash.digest('hex').slice(0, 16) : 'unknown';
   }
   return stamp;
 }

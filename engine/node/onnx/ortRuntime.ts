@@ -29,6 +29,7 @@ import type {
 import { exportToSink, type OnnxExportInfo } from '../../core/onnx/exporter';
 import type { ByteSink } from '../../core/onnx/onnxStream';
 import { withFileSink } from './files';
+import { collectGarbage } from './gc';
 import { ModelCache } from './modelCache';
 import { cudaProviderReason, loadOrt, ortThreads, tryCuda, type OrtModule } from './ortLoader';
 import {
@@ -134,6 +135,7 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
       throw error;
     }
     const exportMs = performance.now() - started;
+    collectGarbage(); // the disposed tfjs weights, before ORT loads its copy
     return this.open(config, exported, { exportMs, fromCache: false, folder });
   }
 

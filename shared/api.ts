@@ -6,7 +6,14 @@
 import type { BlockForms } from './blockForms';
 import type { ModelConfig } from './modelConfig';
 import type { ModelGraph } from './modelGraph';
-import type { ActivationMaps, BackendStatus, ProfileEvent, ProfileRequest } from './profile';
+import type { PredictOptions, Prediction } from './predict';
+import type {
+  ActivationMaps,
+  BackendStatus,
+  InputSource,
+  ProfileEvent,
+  ProfileRequest,
+} from './profile';
 
 /** What `saveFile` is saving; picks the dialog's filter and the default extension. */
 export type SaveFileKind = 'png' | 'svg' | 'txt' | 'csv' | 'json' | 'md' | 'trace';
@@ -64,6 +71,16 @@ export interface InspectorApi {
    * C separate paths, and form (c), one grouped convolution, on the same input; compares and times them.
    */
   blockForms(config: ModelConfig, stage: number, block: number): Promise<BlockForms>;
+  /**
+   * Runs one input (an image, with its scale) through a model, built from a config or opened from
+   * a file (`{ file: id }`), and returns its whole output and its `top` classes; refused with
+   * NOT_RUNNABLE, as a profile is, for a model that cannot run.
+   */
+  predict(
+    source: ModelConfig | { file: string },
+    input: InputSource,
+    options: PredictOptions,
+  ): Promise<Prediction>;
   /** Saves a file: a save dialog in Electron, a download in the browser. `data` is text or base64 for png. */
   saveFile(
     kind: SaveFileKind,
@@ -126,6 +143,7 @@ export const API_CALLS = [
   'cancel',
   'activations',
   'blockForms',
+  'predict',
   'saveFile',
   'appInfo',
 ] as const satisfies readonly (keyof InspectorApi)[];

@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { API_CALLS, type ApiCall, type InspectorApi } from './api';
 import { InspectorError, toErrorInfo, type Result } from './errors';
+import { INPUT_SCALES, MAX_TOP } from './predict';
 
 /** The largest base64 image a profile request may carry, in characters (32 MiB). */
 export const MAX_IMAGE_CHARS = 32 * 1024 * 1024;
@@ -80,11 +81,13 @@ export const InputSourceSchema = v.variant(
         text(1, MAX_IMAGE_CHARS, BASE64, 'must be base64'),
       ),
       fileName: v.optional(text(1, MAX_NAME_CHARS)),
+      scale: v.optional(oneOf(INPUT_SCALES)),
     }),
     object({
       kind: v.literal('upload'),
       id: text(1, 64, /^[0-9a-f]+$/, 'must be the id POST /api/upload answered'),
       fileName: v.optional(text(1, MAX_NAME_CHARS)),
+      scale: v.optional(oneOf(INPUT_SCALES)),
     }),
   ],
   'must be "random", "zeros", "image" or "upload"',
@@ -161,6 +164,8 @@ export const FileNameSchema = v.pipe(
 
 const ActivationOptionsSchema = record({ channels: integer(1, 64) });
 
+const PredictOptionsSchema = record({ top: integer(1, MAX_TOP) });
+
 /** The argument tuple of each call, in order. */
 export const CALL_ARGS = {
   backends: v.strictTuple([]),
@@ -172,6 +177,7 @@ export const CALL_ARGS = {
   activations: v.strictTuple([RunIdSchema, integer(0, 1_000_000), ActivationOptionsSchema]),
   // Four stages; the deepest stage of any depth has 36 blocks (the engine names the real range).
   blockForms: v.strictTuple([ModelConfigSchema, integer(1, 4), integer(1, 64)]),
+  predict: v.strictTuple([ModelSourceSchema, InputSourceSchema, PredictOptionsSchema]),
   saveFile: v.pipe(
     v.strictTuple([
       oneOf(['png', 'svg', 'txt', 'csv', 'json', 'md', 'trace']),
@@ -198,6 +204,7 @@ const _proof: { [K in ApiCall]: Proof<SchemaArgs[K], CallArgs<K>> } = {
   cancel: true,
   activations: true,
   blockForms: true,
+  predict: true,
   saveFile: true,
   appInfo: true,
 };
@@ -213,6 +220,7 @@ const ARG_NAMES: Record<ApiCall, readonly string[]> = {
   cancel: ['runId'],
   activations: ['runId', 'layerId', 'options'],
   blockForms: ['config', 'stage', 'block'],
+  predict: ['source', 'input', 'options'],
   saveFile: ['kind', 'data', 'suggestedName'],
   appInfo: [],
 };

@@ -8,7 +8,14 @@ import type { BlockForms } from './blockForms';
 import type { Result } from './errors';
 import type { ModelConfig } from './modelConfig';
 import type { ModelGraph } from './modelGraph';
-import type { ActivationMaps, BackendStatus, ProfileEvent, ProfileRequest } from './profile';
+import type { PredictOptions, Prediction } from './predict';
+import type {
+  ActivationMaps,
+  BackendStatus,
+  InputSource,
+  ProfileEvent,
+  ProfileRequest,
+} from './profile';
 
 /** Every call the worker answers: its arguments and the value of its result. */
 export interface EngineCalls {
@@ -29,6 +36,11 @@ export interface EngineCalls {
   };
   /** One block of a config's model run as C separate paths and as one grouped convolution. */
   blockForms: { args: [config: ModelConfig, stage: number, block: number]; value: BlockForms };
+  /** One input through a model (built from a config, or an opened file): its output, top classes. */
+  predict: {
+    args: [source: ModelConfig | { file: string }, input: InputSource, options: PredictOptions];
+    value: Prediction;
+  };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { ApiErrorInfo } from './errors';
 import type { ModelConfig } from './modelConfig';
+import type { InputScale } from './predict';
 
 /**
  * A runtime that can run the model. `tensorflow` is tfjs-node(-gpu)'s native backend;
@@ -34,13 +35,16 @@ export interface BackendStatus {
 export type InputSource =
   | { kind: 'random'; seed: number }
   | { kind: 'zeros' }
-  /** PNG or JPEG bytes, base64-encoded; decoded and resized to the input size. */
-  | { kind: 'image'; base64: string; fileName?: string }
+  /**
+   * PNG or JPEG bytes, base64-encoded; decoded, resized to the input size and scaled (`unit`,
+   * [0, 1], unless `scale` says otherwise).
+   */
+  | { kind: 'image'; base64: string; fileName?: string; scale?: InputScale }
   /**
    * An image sent before with `POST /api/upload` (browser mode): the server that holds it turns
    * it into an `image` input before the engine sees it.
    */
-  | { kind: 'upload'; id: string; fileName?: string };
+  | { kind: 'upload'; id: string; fileName?: string; scale?: InputScale };
 
 /** `per-layer` times each layer with a sync after it; `whole` times `model.predict`. */
 export type ProfileMode = 'per-layer' | 'whole';

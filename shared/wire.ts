@@ -66,7 +66,14 @@ export const IPC_MENU = 'inspector:menu';
  */
 export type EngineService = Pick<
   InspectorApi,
-  'backends' | 'describe' | 'profile' | 'cancel' | 'activations' | 'blockForms' | 'onProfileEvents'
+  | 'backends'
+  | 'describe'
+  | 'profile'
+  | 'cancel'
+  | 'activations'
+  | 'blockForms'
+  | 'predict'
+  | 'onProfileEvents'
 > & {
   openModel(spec: ModelFileSpec): Promise<ModelGraph>;
   dispose(): void | Promise<void>;

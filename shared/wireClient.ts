@@ -161,6 +161,8 @@ export async function connectWireClient(options: WireClientOptions): Promise<Wir
       >,
     blockForms: (config, stage, block) =>
       call('blockForms', [config, stage, block]) as ReturnType<InspectorApi['blockForms']>,
+    predict: (source, input, predictOptions) =>
+      call('predict', [source, input, predictOptions]) as ReturnType<InspectorApi['predict']>,
     openModel: (source) => call('openModel', [source]) as ReturnType<InspectorApi['openModel']>,
     chooseModelFile: () =>
       call('chooseModelFile', []) as ReturnType<InspectorApi['chooseModelFile']>,
@@ -203,6 +205,8 @@ export function fromPreload(preload: PreloadApi): InspectorApi {
       call('activations', () => preload.activations(runId, layerId, options)),
     blockForms: (config, stage, block) =>
       call('blockForms', () => preload.blockForms(config, stage, block)),
+    predict: (source, input, options) =>
+      call('predict', () => preload.predict(source, input, options)),
     openModel: (source) => call('openModel', () => preload.openModel(source)),
     chooseModelFile: () => call('chooseModelFile', () => preload.chooseModelFile()),
     saveFile: (kind, data, suggestedName) =>

@@ -44,6 +44,7 @@ export function mainHandlers(deps: MainDeps): ApiHandlers {
     cancel: (runId) => engine.cancel(runId),
     activations: (runId, layerId, options) => engine.activations(runId, layerId, options),
     blockForms: (config, stage, block) => engine.blockForms(config, stage, block),
+    predict: (source, input, options) => engine.predict(source, input, options),
     openModel: async (source) => {
       if (source.kind !== 'path') {
         throw new InspectorError(

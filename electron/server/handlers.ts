@@ -8,7 +8,7 @@ import type { AppInfo } from '../../shared/api';
 import type { ApiHandlers } from '../../shared/apiSchemas';
 import { InspectorError } from '../../shared/errors';
 import type { EngineService } from '../../shared/wire';
-import { resolveUploadInput, uploadedModel } from './uploadInput';
+import { resolveInputSource, resolveUploadInput, uploadedModel } from './uploadInput';
 import type { UploadStore } from './uploads';
 
 const require = createRequire(import.meta.url);
@@ -42,6 +42,8 @@ export function serverHandlers(engine: EngineService, uploads: UploadStore): Api
     cancel: (runId) => engine.cancel(runId),
     activations: (runId, layerId, options) => engine.activations(runId, layerId, options),
     blockForms: (config, stage, block) => engine.blockForms(config, stage, block),
+    predict: async (source, input, options) =>
+      engine.predict(source, await resolveInputSource(input, uploads), options),
     openModel: (source) => engine.openModel(uploadedModel(source, uploads)),
     chooseModelFile: async () => {
       throw new InspectorError(

@@ -45,7 +45,8 @@ export async function resolveInputSource(
     );
   }
   const bytes = await readFile(upload.path);
-  return { kind: 'image', base64: bytes.toString('base64'), fileName };
+  const scale = input.scale ? { scale: input.scale } : {};
+  return { kind: 'image', base64: bytes.toString('base64'), fileName, ...scale };
 }
 
 /** The request with an upload input replaced by the uploaded image. */

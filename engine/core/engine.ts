@@ -14,6 +14,7 @@ import type {
 import { InspectorError, toErrorInfo, type ApiErrorInfo, type Result } from '../../shared/errors';
 import { checkedConfig, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
+import type { PredictOptions, Prediction } from '../../shared/predict';
 import type {
   BackendStatus,
   InputSource,
@@ -28,6 +29,7 @@ import { runBlockForms } from './blockForms';
 import type { EngineHost } from './host';
 import { makeInput, type InputShape } from './inputData';
 import { ModelStore, refOf, type LoadedModel, type ModelSource } from './modelStore';
+import { checkPredictOptions, predictBatch } from './predict';
 import { runProfile } from './profiler';
 import type { LayerOutput } from './runtime';
 import { later } from './yieldNow';
@@ -135,6 +137,23 @@ export class Engine {
     return this.serial(async () => {
       const { model, graph } = await this.described({ config: checkedConfig(config) });
       return runBlockForms(model, graph, stage, block);
+    });
+  }
+
+  /**
+   * Runs one input (an image, scaled as it says) through a model and returns its whole output and
+   * top classes; refused, as a profile is, for a model that cannot run.
+   */
+  predict(source: ModelSource, input: InputSource, options: PredictOptions): Promise<Prediction> {
+    const ref = refOf(source);
+    checkPredictOptions(options);
+    this.models.checkRunnable(ref);
+    return this.serial(async () => {
+      this.models.checkMemory(ref, 1, await this.defaultBudgetOn('auto'));
+      const loaded = await this.models.tfjs(ref);
+      const inputShape = this.models.inputShape(ref);
+      const batch = await makeInput(input, inputShape, 1, this.host.decodeImage);
+      return predictBatch(loaded.model.model, batch, options);
     });
   }
 
@@ -326,6 +345,8 @@ async function answer(engine: Engine, message: EngineHostMessage): Promise<Resul
         return { ok: true, value: await engine.activations(...message.args) };
       case 'blockForms':
         return { ok: true, value: await engine.blockForms(...message.args) };
+      case 'predict':
+        return { ok: true, value: await engine.predict(...message.args) };
       default:
         throw new InspectorError('INVALID_REQUEST', 'Unknown engine call.');
     }

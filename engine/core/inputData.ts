@@ -1,10 +1,18 @@
 /**
  * The values a profile run feeds the model, made without any runtime: seeded random normal,
  * zeros, or an image (decoded by the host: pngjs and jpeg-js in Node, the browser's decoder in a
- * window) resized bilinearly to the input size, scaled to [0, 1] and repeated over the batch.
+ * window) resized bilinearly to the input size, scaled (to [0, 1] unless the input names another
+ * scale) and repeated over the batch.
  */
 import { base64ToBytes } from '../../shared/base64';
 import { InspectorError } from '../../shared/errors';
+import {
+  CAFFE_MEAN_RGB,
+  INPUT_SCALES,
+  TORCH_MEAN,
+  TORCH_STD,
+  type InputScale,
+} from '../../shared/predict';
 import type { InputSource } from '../../shared/profile';
 import type { InputBatch } from './runtime';
 
@@ -63,11 +71,39 @@ function sample(image: RgbaImage, x: number, y: number, channel: number): number
 }
 
 /**
- * Resizes an image to height×width (bilinear, pixel centres aligned as tf.image.resizeBilinear with
- * half-pixel centres) and returns `channels` values per pixel in [0, 1]: grey for 1 channel, RGB
- * for 3, RGBA for 4.
+ * What one 0–255 value of channel `c` becomes under a scale (see shared/predict.ts). caffe takes
+ * channels in BGR order, so its channel c is the image's channel 2 − c with that channel's mean.
  */
-export function imageToValues(image: RgbaImage, inputShape: InputShape): Float32Array {
+function scaler(scale: InputScale): (value: number, channel: number) => number {
+  switch (scale) {
+    case 'unit':
+      return (value) => value / 255;
+    case 'symmetric':
+      return (value) => value / 127.5 - 1;
+    case 'raw':
+      return (value) => value;
+    case 'caffe':
+      return (value, channel) => value - CAFFE_MEAN_RGB[2 - channel];
+    case 'torch':
+      return (value, channel) => (value / 255 - TORCH_MEAN[channel]) / TORCH_STD[channel];
+    default:
+      throw new InspectorError(
+        'INVALID_REQUEST',
+        `The image scale must be one of ${INPUT_SCALES.join(', ')}, but got "${String(scale)}".`,
+      );
+  }
+}
+
+/**
+ * Resizes an image to height×width (bilinear, pixel centres aligned as tf.image.resizeBilinear with
+ * half-pixel centres) and returns `channels` values per pixel, scaled (default `unit`, [0, 1]):
+ * grey for 1 channel, RGB for 3 (BGR under `caffe`), RGBA for 4.
+ */
+export function imageToValues(
+  image: RgbaImage,
+  inputShape: InputShape,
+  scale: InputScale = 'unit',
+): Float32Array {
   const [height, width, channels] = inputShape;
   if (![1, 3, 4].includes(channels)) {
     throw new InspectorError(
@@ -75,6 +111,15 @@ export function imageToValues(image: RgbaImage, inputShape: InputShape): Float32
       `An image input needs a model with 1, 3 or 4 channels, but the model has ${channels}; use random or zeros input.`,
     );
   }
+  if ((scale === 'caffe' || scale === 'torch') && channels !== 3) {
+    // Their means and deviations are ImageNet's three colour channels.
+    throw new InspectorError(
+      'INVALID_REQUEST',
+      `The ${scale} scale is for RGB models (3 channels), but the model has ${channels}; use unit, symmetric or raw.`,
+    );
+  }
+  const scaled = scaler(scale);
+  const source = (c: number): number => (scale === 'caffe' ? 2 - c : c);
   const values = new Float32Array(height * width * channels);
   const scaleX = image.width / width;
   const scaleY = image.height / height;
@@ -88,10 +133,10 @@ export function imageToValues(image: RgbaImage, inputShape: InputShape): Float32
           0.299 * sample(image, x, y, 0) +
           0.587 * sample(image, x, y, 1) +
           0.114 * sample(image, x, y, 2);
-        values[base] = grey / 255;
+        values[base] = scaled(grey, 0);
       } else {
         for (let c = 0; c < channels; c += 1) {
-          values[base + c] = sample(image, x, y, c) / 255;
+          values[base + c] = scaled(sample(image, x, y, source(c)), c);
         }
       }
     }
@@ -130,7 +175,7 @@ export async function makeInput(
     case 'image': {
       const fileName = source.fileName ?? 'the image';
       const image = await decode(base64ToBytes(source.base64), fileName);
-      const one = imageToValues(image, [height, width, channels]);
+      const one = imageToValues(image, [height, width, channels], source.scale);
       const data = new Float32Array(perImage * batch);
       for (let i = 0; i < batch; i += 1) {
         data.set(one, i * perImage);

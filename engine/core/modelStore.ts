@@ -141,15 +141,24 @@ export class ModelStore {
       : graphMemory(this.file(ref.file).graph, batch, Infinity);
   }
 
-  /** The description of a model (with weight statistics), loading it on `auto` if need be. */
-  async describe(ref: ModelRef): Promise<{ model: tf.LayersModel; graph: ModelGraph }> {
+  /**
+   * The model of a ref in TensorFlow.js: the loaded one when it is on a tfjs backend (whichever:
+   * a prediction after a run on cpu reuses it), else loaded on `auto`.
+   */
+  async tfjs(ref: ModelRef): Promise<LoadedModel & { model: TfjsModel }> {
     const loaded =
       this.loaded &&
       this.loaded.runtime instanceof TfjsRuntime &&
       this.loaded.key.endsWith(`|${keyOf(ref)}`)
         ? this.loaded
         : await this.load(ref, 'auto');
-    const { model } = loaded.model as TfjsModel;
+    return loaded as LoadedModel & { model: TfjsModel };
+  }
+
+  /** The description of a model (with weight statistics), loading it on `auto` if need be. */
+  async describe(ref: ModelRef): Promise<{ model: tf.LayersModel; graph: ModelGraph }> {
+    const loaded = await this.tfjs(ref);
+    const { model } = loaded.model;
     loaded.graph ??= describeModel(model, ref.config as ModelConfig, { weights: true });
     return { model, graph: loaded.graph };
   }

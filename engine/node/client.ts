@@ -25,9 +25,11 @@ import type {
 import { InspectorError, toErrorInfo } from '../../shared/errors';
 import { checkedConfig, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
+import type { PredictOptions, Prediction } from '../../shared/predict';
 import type {
   ActivationMaps,
   BackendStatus,
+  InputSource,
   ProfileEvent,
   ProfileRequest,
 } from '../../shared/profile';
@@ -212,6 +214,15 @@ export class EngineClient implements EngineService {
 
   blockForms(config: ModelConfig, stage: number, block: number): Promise<BlockForms> {
     return this.call('blockForms', [config, stage, block]);
+  }
+
+  /** One input through a model: its whole output and top classes. */
+  predict(
+    source: ModelConfig | { file: string },
+    input: InputSource,
+    options: PredictOptions,
+  ): Promise<Prediction> {
+    return this.call('predict', [source, input, options]);
   }
 
   onProfileEvents(listener: (events: ProfileEvent[]) => void): () => void {

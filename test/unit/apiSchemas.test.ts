@@ -35,6 +35,15 @@ describe('parseCall accepts', () => {
     ['activations', ['run-1', 0, { channels: 64 }]],
     ['blockForms', [config, 1, 1]],
     ['blockForms', [config, 4, 36]],
+    ['predict', [config, { kind: 'zeros' }, { top: 5 }]],
+    [
+      'predict',
+      [{ file: 'file-3' }, { kind: 'image', base64: 'iVBORw0KGgo=', scale: 'caffe' }, { top: 1 }],
+    ],
+    [
+      'predict',
+      [{ file: 'file-3' }, { kind: 'upload', id: 'ab12', scale: 'torch' }, { top: 1000 }],
+    ],
     ['saveFile', ['png', 'iVBORw0KGgo=', 'resnext101_32x4d.png']],
     ['saveFile', ['txt', '', 'summary.txt']],
   ])('%s %j', (call, args) => {
@@ -47,19 +56,19 @@ const FIXTURES: [string, unknown, unknown, string][] = [
     'unknown call',
     'eval',
     [],
-    'Unknown call "eval"; the calls are backends, describe, openModel, chooseModelFile, profile, cancel, activations, blockForms, saveFile, appInfo.',
+    'Unknown call "eval"; the calls are backends, describe, openModel, chooseModelFile, profile, cancel, activations, blockForms, predict, saveFile, appInfo.',
   ],
   [
     'call not a string',
     42,
     [],
-    'Unknown call 42; the calls are backends, describe, openModel, chooseModelFile, profile, cancel, activations, blockForms, saveFile, appInfo.',
+    'Unknown call 42; the calls are backends, describe, openModel, chooseModelFile, profile, cancel, activations, blockForms, predict, saveFile, appInfo.',
   ],
   [
     'huge call name',
     huge,
     [],
-    `Unknown call "${'x'.repeat(37)}..."; the calls are backends, describe, openModel, chooseModelFile, profile, cancel, activations, blockForms, saveFile, appInfo.`,
+    `Unknown call "${'x'.repeat(37)}..."; the calls are backends, describe, openModel, chooseModelFile, profile, cancel, activations, blockForms, predict, saveFile, appInfo.`,
   ],
   ['args not an array', 'describe', { config }, 'describe: the arguments must be an array.'],
   ['missing argument', 'describe', [], 'describe: config must be an object, but got undefined.'],
@@ -283,6 +292,24 @@ const FIXTURES: [string, unknown, unknown, string][] = [
     'blockForms',
     [config, 1],
     'blockForms: block must be an integer from 1 to 64, but got undefined.',
+  ],
+  [
+    'predict top',
+    'predict',
+    [config, { kind: 'zeros' }, { top: 0 }],
+    'predict: options.top must be an integer from 1 to 1000, but got 0.',
+  ],
+  [
+    'predict scale',
+    'predict',
+    [config, { kind: 'image', base64: 'iVBORw0KGgo=', scale: 'bgr' }, { top: 5 }],
+    'predict: input.scale must be one of "unit", "symmetric", "raw", "caffe", "torch", but got "bgr".',
+  ],
+  [
+    'predict file id',
+    'predict',
+    [{ file: '../model.h5' }, { kind: 'zeros' }, { top: 5 }],
+    'predict: source.file must be the id of an opened model file, but got "../model.h5".',
   ],
   [
     'save kind',

@@ -155,6 +155,24 @@ describe.each([
     });
   });
 
+  it('predict: one input through the model, its whole output and its top classes', async () => {
+    const prediction = await api.predict(SMALL, { kind: 'random', seed: 7 }, { top: 3 });
+    expect(prediction.shape).toEqual([10]);
+    expect(prediction.output).toHaveLength(10);
+    // The softmax head: probabilities that sum to 1; top lists the three highest, highest first.
+    expect(prediction.output.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 5);
+    const ranked = prediction.output
+      .map((score, index) => ({ index, score }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 3);
+    expect(prediction.top).toEqual(ranked);
+    // More classes than the model has: all of them.
+    expect((await api.predict(SMALL, { kind: 'zeros' }, { top: 50 })).top).toHaveLength(10);
+    expect(await refusal(api.predict({ file: 'file-999' }, { kind: 'zeros' }, { top: 1 }))).toEqual(
+      { code: 'NOT_FOUND', message: 'No model file file-999 is open; open the file again.' },
+    );
+  });
+
   it('cancel ends a run with a CANCELLED error event', async () => {
     const { events } = await runToEnd(api, { ...RUN, runs: 20, stats: false }, 5);
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'CANCELLED' } });

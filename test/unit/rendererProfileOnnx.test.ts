@@ -243,6 +243,9 @@ describe('the run form', () => {
       blockForms: async () => {
         throw new Error('not used');
       },
+      predict: async () => {
+        throw new Error('not used');
+      },
       saveFile: async () => ({ saved: true }),
       openModel: async () => graph,
       chooseModelFile: async () => null,

@@ -33,6 +33,9 @@ function scriptedApi() {
     blockForms: async () => {
       throw new Error('not used');
     },
+    predict: async () => {
+      throw new Error('not used');
+    },
     saveFile: async () => ({ saved: true }),
     openModel: async () => graph,
     chooseModelFile: async () => null,

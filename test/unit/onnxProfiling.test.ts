@@ -2,13 +2,14 @@
  * One profiling session for many passes, checked against a stand-in for onnxruntime-node whose
  * runs each take a known, different time: every pass's layers get the times of that pass's own
  * run (not a neighbour's, with whole passes interleaved), whole passes run unprofiled, a profile
- * is read every `runsPerProfile` runs, an interrupted run's held passes are dropped, and a second
- * build of a config comes from the model cache.
+ * is read every `runsPerProfile` runs, an interrupted run's held passes are dropped, a second
+ * build of a config comes from the model cache, and a cache that cannot be written costs only
+ * the next run its build.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PROFILE, type ProfileEvent, type ProfileRequest } from '../../shared/profile';
 import { readGraph } from '../../engine/core/onnx/onnxStream';
 import { runProfile } from '../../engine/core/profiler';
@@ -204,6 +205,33 @@ describe('one profiling session for many passes', () => {
       events.findIndex((e) => e.type === 'layer-finished' && e.pass === pass);
     expect(layerOf(-1)).toBeLessThan(passFinished(1));
     often.release(cached);
+  });
+
+  it('runs on when the cache cannot be written, from an export of its own, and says so', async () => {
+    const blocked = join(root, 'not-a-folder');
+    writeFileSync(blocked, 'a file where the cache folder would be');
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((text: string) => {
+      warnings.push(text);
+    });
+    try {
+      const unwritable = new OrtRuntime('onnxruntime', fakeOrt, {
+        optimization: 'exact',
+        cache: new ModelCache(blocked),
+      });
+      const own = await unwritable.build(TINY);
+      expect(own.fromCache).toBe(false);
+      expect(warnings).toEqual([
+        `The export could not be kept in ${join(blocked, 'onnx')} (ENOTDIR); it is used for this run only.`,
+      ]);
+      expect(own.onnxPath.startsWith(own.folder)).toBe(true);
+      const { events } = await profile(unwritable, own, { warmup: 0, runs: 1 });
+      expect(events.at(-1)?.type).toBe('run-finished');
+      unwritable.release(own);
+      expect(existsSync(own.folder)).toBe(false);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('drops the passes of a cancelled run; the next run gets its own times', async () => {

@@ -110,63 +110,78 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
   }
 
   async build(config: ModelConfig): Promise<OrtModel> {
-    const cached = this.cache ? this.cache.lookup(config) : undefined;
+    const cached = this.cachedExport(config);
     if (cached) {
       return this.open(config, cached, { exportMs: 0, fromCache: true });
     }
     const started = performance.now();
-    const folder = this.cache ? undefined : makeTempFolder();
-    let exported: { path: string; info: OnnxExportInfo };
-    try {
-      // Built on the cpu backend, whose arrays are given back when disposed: wasm's heap would
-      // keep the tfjs weights' pages for good, beside ORT's copy.
-      exported = await onCpuBackend(() => {
-        const model = buildResNeXt(config);
-        try {
-          return this.exportTo(model, config, folder);
-        } finally {
-          model.dispose();
-        }
-      });
-    } catch (error) {
-      if (folder) {
-        removeTempFolder(folder);
+    // Built on the cpu backend, whose arrays are given back when disposed: wasm's heap would
+    // keep the tfjs weights' pages for good, beside ORT's copy.
+    const exported = await onCpuBackend(() => {
+      const model = buildResNeXt(config);
+      try {
+        return this.exportTo(model, config, this.cache !== false);
+      } finally {
+        model.dispose();
       }
-      throw error;
-    }
+    });
     const exportMs = performance.now() - started;
     collectGarbage(); // the disposed tfjs weights, before ORT loads its copy
-    return this.open(config, exported, { exportMs, fromCache: false, folder });
+    return this.open(config, exported, { exportMs, fromCache: false, folder: exported.folder });
   }
 
   /** Exports a tfjs model built elsewhere (the caller keeps and disposes it) and opens its session. */
   async wrap(model: tf.LayersModel, config: ModelConfig): Promise<OrtModel> {
     const started = performance.now();
-    const folder = makeTempFolder();
-    let exported: { path: string; info: OnnxExportInfo };
+    const exported = this.exportTo(model, config, false);
+    const exportMs = performance.now() - started;
+    return this.open(config, exported, { exportMs, fromCache: false, folder: exported.folder });
+  }
+
+  /** The cache's entry for a config; a cache that cannot be read is no entry. */
+  private cachedExport(config: ModelConfig): { path: string; info: OnnxExportInfo } | undefined {
     try {
-      exported = this.exportTo(model, config, folder);
+      return this.cache ? this.cache.lookup(config) : undefined;
+    } catch (error) {
+      console.warn(
+        `The model cache could not be read (${fileErrorOf(error) ?? String(error)}); exporting anew.`,
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * Streams a model's export into the cache (`cached`, for a model built from its config alone),
+   * or into a temporary folder of its own: also when the cache cannot be written (a read-only or
+   * full disk), which costs the next run its build but not this one.
+   */
+  private exportTo(
+    model: tf.LayersModel,
+    config: ModelConfig,
+    cached: boolean,
+  ): { path: string; info: OnnxExportInfo; folder?: string } {
+    const write = (sink: ByteSink): OnnxExportInfo =>
+      exportToSink(model, sink, { metadata: { 'inspector.config': JSON.stringify(config) } });
+    if (cached && this.cache) {
+      try {
+        return this.cache.store(config, write);
+      } catch (error) {
+        if (!fileErrorOf(error)) {
+          throw error;
+        }
+        console.warn(
+          `The export could not be kept in ${this.cache.folder} (${fileErrorOf(error)}); it is used for this run only.`,
+        );
+      }
+    }
+    const folder = makeTempFolder();
+    try {
+      const path = join(folder, 'model.onnx');
+      return { path, info: withFileSink(path, write), folder };
     } catch (error) {
       removeTempFolder(folder);
       throw error;
     }
-    const exportMs = performance.now() - started;
-    return this.open(config, exported, { exportMs, fromCache: false, folder });
-  }
-
-  /** Streams a model's export into the cache, or into `folder` (a model not built by config). */
-  private exportTo(
-    model: tf.LayersModel,
-    config: ModelConfig,
-    folder: string | undefined,
-  ): { path: string; info: OnnxExportInfo } {
-    const write = (sink: ByteSink): OnnxExportInfo =>
-      exportToSink(model, sink, { metadata: { 'inspector.config': JSON.stringify(config) } });
-    if (!folder && this.cache) {
-      return this.cache.store(config, write);
-    }
-    const path = join(folder ?? makeTempFolder(), 'model.onnx');
-    return { path, info: withFileSink(path, write) };
   }
 
   private async open(
@@ -321,6 +336,12 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     // The export goes with the folder, unless it is the cache's.
     removeTempFolder(model.folder);
   }
+}
+
+/** The code of a file system error (`EACCES`, `ENOSPC`, …), or undefined for any other error. */
+function fileErrorOf(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && code.startsWith('E') ? code : undefined;
 }
 
 /** An ONNX Runtime runtime for a backend, with onnxruntime-node loaded. */

@@ -180,7 +180,10 @@ export type ProfileEvent =
       passes: { warmup: number; timed: number };
       /** Layers timed per pass. */
       layers: number;
-      /** False when a pass's layers arrive together at its end (ONNX Runtime), not one by one. */
+      /**
+       * False when layers do not arrive one by one as they finish: ONNX Runtime reads its profile
+       * after the passes, and each pass's layers then arrive together, after its `pass-finished`.
+       */
       liveLayers?: boolean;
       /** The ONNX Runtime mode, on an ONNX Runtime backend. */
       onnxMode?: OnnxMode;

@@ -214,19 +214,15 @@ describe.each([
       ],
       [
         'cancel',
-        ['r'.repeat(1_000_000)],
-        'cancel: runId must be at most 128 characters long, but has 1000000.',
+        ['r'.repeat(50_000)], // under the WebSocket's 64 KiB message limit
+        'cancel: runId must be at most 128 characters long, but has 50000.',
       ],
       [
         'activations',
         ['run-1', 1.5, { channels: 1 }],
         'activations: layerId must be an integer from 0 to 1000000, but got 1.5.',
       ],
-      [
-        'blockForms',
-        [SMALL, 0, 1],
-        'blockForms: stage must be an integer from 1 to 4, but got 0.',
-      ],
+      ['blockForms', [SMALL, 0, 1], 'blockForms: stage must be an integer from 1 to 4, but got 0.'],
       [
         'saveFile',
         ['exe', 'MZ', 'a.exe'],

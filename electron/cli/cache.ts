@@ -3,17 +3,23 @@
  * much they take, and removing them.
  */
 import { formatBytes } from '../../engine/core/memoryGuard';
-import { CACHE_DIR_ENV, CACHE_LIMIT_ENV, ModelCache } from '../../engine/node/onnx/modelCache';
+import {
+  CACHE_DIR_ENV,
+  CACHE_LIMIT_ENV,
+  DEFAULT_LIMIT_BYTES,
+  ModelCache,
+} from '../../engine/node/onnx/modelCache';
 import { parseFlags, UsageError } from './args';
 import type { CliCommand } from './command';
 
 const USAGE = `Usage: npm run -s cli -- cache [info|clear]
 
-The exported ONNX models that \`profile --backend onnxruntime\` keeps, so that a second profile of
-a config skips building it (each is the model's seeded weights, checked by hash when opened).
+The exported ONNX models that \`profile --backend onnxruntime\` keeps, with the graph ONNX Runtime
+optimised from each on this machine, so that a second profile of a config skips building and
+optimising it (each file is checked by its hash when opened).
   info                 where they are, how much they take, each one (the default)
   clear                remove them all
-Set ${CACHE_DIR_ENV} to move the folder, ${CACHE_LIMIT_ENV} to bound it (default 2048 MB).`;
+Set ${CACHE_DIR_ENV} to move the folder, ${CACHE_LIMIT_ENV} to bound it (default ${DEFAULT_LIMIT_BYTES / 2 ** 20} MB).`;
 
 const plural = (count: number): string => `${count} exported model${count === 1 ? '' : 's'}`;
 

@@ -55,7 +55,7 @@ describe('the bundled CLI', () => {
     expect(statSync(entry).mtimeMs).toBeGreaterThan(Date.UTC(2001, 0, 1));
   });
 
-  it('profiles on ONNX Runtime from its bundled engine, and the second run opens the cached export', () => {
+  it('profiles on ONNX Runtime from its bundled engine, and the second run opens what it cached', () => {
     const args = ['profile', ...TINY, '--backend', 'onnxruntime', '--warmup', '0', '--runs', '1'];
     const first = cli(...args, '--format', 'json');
     expect(first.stderr).not.toMatch(/error/i);
@@ -65,8 +65,10 @@ describe('the bundled CLI', () => {
     expect(result.layers).toHaveLength(175);
     expect(result.layers[1].name).toBe('conv2d');
     const cached = readdirSync(path.join(cache, 'onnx'));
-    const onnx = cached.filter((name) => name.endsWith('.onnx'));
+    // The export, and the graph ORT optimised from it with its weights beside it.
+    const onnx = cached.filter((name) => /-[0-9a-f]{20}\.onnx$/.test(name));
     expect(onnx).toHaveLength(1);
+    expect(cached.filter((name) => /\.opt-[0-9a-f]+\.(onnx|weights)$/.test(name))).toHaveLength(2);
     const written = statSync(path.join(cache, 'onnx', onnx[0])).mtimeMs;
     const second = cli(...args);
     expect(second.code).toBe(0);

@@ -46,7 +46,7 @@ describe('cli cache', () => {
     const result = await cache();
     expect(result).toEqual({
       code: 0,
-      stdout: `Cache folder: ${join(folder, 'onnx')}\nNothing cached (bound 2.1 GB).\n`,
+      stdout: `Cache folder: ${join(folder, 'onnx')}\nNothing cached (bound 4.3 GB).\n`,
     });
     expect((await cache('info')).stdout).toBe(result.stdout);
   });
@@ -59,7 +59,7 @@ describe('cli cache', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toBe(`Cache folder: ${join(folder, 'onnx')}`);
     // Each entry is its file and its record (a few hundred bytes).
-    expect(lines[1]).toBe('2 exported models, 7.0 MB of at most 2.1 GB:');
+    expect(lines[1]).toBe('2 exported models, 7.0 MB of at most 4.3 GB:');
     expect(lines[2]).toMatch(
       /^ {2}resnext101_32x4d_20cls +2\.0 MB {2}last used 2026-12-02 10:45 UTC$/,
     );

@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../shared/modelConfig';
 import type { OnnxExportInfo } from '../../engine/core/onnx/exporter';
@@ -143,8 +143,8 @@ describe('the model cache', () => {
   it('removes temporary files a dead writer left, once they are an hour old', () => {
     const { cache } = fresh();
     mkdirSync(cache.folder, { recursive: true });
-    const stale = join(cache.folder, 'resnext50_32x4d-0123.onnx.tmp-1-abc');
-    const recent = join(cache.folder, 'resnext50_32x4d-0123.onnx.tmp-2-def');
+    const stale = join(cache.folder, 'resnext50_32x4d-0123456789abcdef0123.onnx.tmp-1-abc');
+    const recent = join(cache.folder, 'resnext50_32x4d-0123456789abcdef0123.onnx.tmp-2-def');
     writeFileSync(stale, 'x');
     writeFileSync(recent, 'x');
     const hourAgo = Date.now() / 1000 - 3700;
@@ -152,6 +152,35 @@ describe('the model cache', () => {
     cache.store(config(10), writer(100));
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(recent)).toBe(true);
+  });
+
+  it("keeps ORT's optimised graph of an export beside it, checked by hash, as one entry", async () => {
+    const { cache, problems } = fresh();
+    const cfg = config(10);
+    cache.store(cfg, writer(3000));
+    expect(cache.optimized(cfg, 'opt-abc')).toBeUndefined();
+    const { saved, files } = await cache.storeOptimized(cfg, 'opt-abc', async (graph, weights) => {
+      writeFileSync(graph, 'graph that names its weights');
+      writeFileSync(join(dirname(graph), weights), new Uint8Array(2000).fill(3));
+      return 'session';
+    });
+    expect(saved).toBe('session');
+    expect(cache.optimized(cfg, 'opt-abc')).toEqual(files);
+    expect(files.weights).toBe(`${files.graph.replace(/\.onnx$/, '')}.weights`);
+    expect(cache.optimized(cfg, 'opt-other')).toBeUndefined();
+    expect(cache.list().entries).toHaveLength(1);
+    expect(cache.list().entries[0].bytes).toBeGreaterThan(5000);
+    // A damaged graph goes alone; the export stays.
+    const weights = readFileSync(files.weights);
+    weights[10] = 4;
+    writeFileSync(files.weights, weights);
+    expect(cache.optimized(cfg, 'opt-abc')).toBeUndefined();
+    expect(problems).toEqual([
+      'The cached ONNX model of resnext101_32x4d_10cls does not match its hash; building it again.',
+    ]);
+    expect(existsSync(files.graph)).toBe(false);
+    expect(cache.lookup(cfg)).toBeDefined();
+    expect(readdirSync(cache.folder).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
 
   it('lists its entries and clears them, leaving other files alone', () => {

@@ -8,7 +8,7 @@
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PROFILE, type ProfileEvent, type ProfileRequest } from '../../shared/profile';
 import { readGraph } from '../../engine/core/onnx/onnxStream';
@@ -45,7 +45,11 @@ class FakeSession {
     this.nodes = withFileSource(path, (source) => readGraph(source).nodes.map((n) => n.name));
     this.profiling = options.enableProfiling === true;
     if (typeof options.optimizedModelFilePath === 'string') {
+      // As ORT does: the graph where asked, its weights in the file it names, beside it.
       copyFileSync(path, options.optimizedModelFilePath);
+      const extra = options.extra as { session: Record<string, string> };
+      const weights = extra.session.optimized_model_external_initializers_file_name;
+      writeFileSync(join(dirname(options.optimizedModelFilePath), weights), 'weights');
     }
   }
 
@@ -85,6 +89,7 @@ class FakeSession {
 }
 
 const fakeOrt = {
+  env: { versions: { node: '0.0.0-fake', common: '0.0.0-fake' } },
   InferenceSession: {
     create: async (path: string, options: Record<string, unknown>) => {
       const session = new FakeSession(path, options);
@@ -205,6 +210,22 @@ describe('one profiling session for many passes', () => {
       events.findIndex((e) => e.type === 'layer-finished' && e.pass === pass);
     expect(layerOf(-1)).toBeLessThan(passFinished(1));
     often.release(cached);
+  });
+
+  it("opens the cached optimised graph as it is, and checks the export's hash only when it opens it", async () => {
+    const again = new OrtRuntime('onnxruntime', fakeOrt, { optimization: 'fast', cache });
+    const created = sessions.length;
+    const cached = await again.build(TINY);
+    const first = sessions[created];
+    expect(cached.optimizedFromCache).toBe(true);
+    expect(first.options.graphOptimizationLevel).toBe('disabled');
+    expect(first.options.optimizedModelFilePath).toBeUndefined();
+    // Linked into the model's folder: the cache may evict its files while the model runs.
+    expect(cached.optimizedPath.startsWith(cached.folder)).toBe(true);
+    expect(cached.verifyExport).toBeTypeOf('function');
+    const { events } = await profile(again, cached, { warmup: 0, runs: 1 });
+    expect(events.at(-1)?.type).toBe('run-finished');
+    again.release(cached);
   });
 
   it('runs on when the cache cannot be written, from an export of its own, and says so', async () => {

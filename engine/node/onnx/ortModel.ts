@@ -3,7 +3,6 @@
  * or one in the model's temporary folder), the session every pass runs on, the graph that runs
  * and the mapping of its nodes back to Keras layers. The JavaScript side holds no weights.
  */
-import { join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ModelConfig } from '../../../shared/modelConfig';
 import type { ProfileMode } from '../../../shared/profile';
@@ -12,7 +11,7 @@ import type { OnnxExportInfo } from '../../core/onnx/exporter';
 import { mapNodesToLayers, type NodeMapping } from '../../core/onnx/nodeMapping';
 import { readGraph } from '../../core/onnx/onnxStream';
 import { withFileSource } from './files';
-import type { OrtModule } from './ortLoader';
+import { firstSession, linkInto, type FirstSessionContext } from './ortFirstSession';
 import type { OutputsSession } from './ortOutputs';
 import { makeTempFolder, removeTempFolder } from './ortProfile';
 import type { Profiling, ProfiledModel } from './ortProfiling';
@@ -35,8 +34,12 @@ export interface OrtModel extends RuntimeModel, ProfiledModel {
   readonly folder: string;
   /** The exported model: the cache's file, or one in `folder`. */
   readonly onnxPath: string;
-  /** The graph that runs: ORT's optimised graph in `folder` (fast), or the export (exact). */
+  /** The graph that runs: ORT's optimised graph (fast), or the export (exact). */
   readonly optimizedPath: string;
+  /** Whether that optimised graph came from the model cache (no optimisation this time). */
+  readonly optimizedFromCache: boolean;
+  /** Checks the cached export's hash before it is first opened (for layer outputs); then unset. */
+  verifyExport?: () => boolean;
   readonly mapping: NodeMapping;
   /** Layer id → id of the timed layer it was fused into. */
   readonly fusedInto: ReadonlyMap<number, number>;
@@ -76,58 +79,48 @@ export interface OpenedHow {
 }
 
 /**
- * Opens the first session on an exported file (profiling, as most runs time layers), has ORT
- * save the optimised graph in fast mode, and maps the nodes that run to layers.
+ * Opens a model's first session (profiling, as most runs time layers; see ortFirstSession.ts)
+ * and maps the nodes of the graph that runs to layers.
  */
 export async function openModel(
-  ort: OrtModule,
-  runtime: { optimization: OnnxOptimization; sessionOptions: SessionOptionsOf },
+  context: FirstSessionContext & { sessionOptions: SessionOptionsOf },
   config: ModelConfig,
   exported: { path: string; info: OnnxExportInfo },
   how: OpenedHow,
 ): Promise<OrtModel> {
-  const { path: onnxPath, info } = exported;
+  const { info } = exported;
   const folder = how.folder ?? makeTempFolder();
-  const fast = runtime.optimization === 'fast';
-  const optimizedPath = fast ? join(folder, 'optimized.onnx') : onnxPath;
   const prefix = 'profile1';
   try {
     const opening = performance.now();
-    const session = await ort.InferenceSession.create(onnxPath, {
-      ...runtime.sessionOptions(folder, prefix),
-      graphOptimizationLevel: fast ? 'all' : 'disabled',
-      ...(fast
-        ? {
-            optimizedModelFilePath: optimizedPath,
-            // Weights in a file of their own: ORT then writes them one at a time instead of
-            // serialising a second copy of the whole model in memory.
-            extra: {
-              session: {
-                optimized_model_external_initializers_file_name: 'optimized.weights',
-                optimized_model_external_initializers_min_size_in_bytes: '1024',
-              },
-            },
-          }
-        : {}),
-    });
+    const first = await firstSession(
+      context,
+      config,
+      exported.path,
+      folder,
+      context.sessionOptions(folder, prefix),
+    );
     const sessionMs = performance.now() - opening;
-    const nodes = withFileSource(optimizedPath, (source) => readGraph(source).nodes);
+    const nodes = withFileSource(first.optimizedPath, (source) => readGraph(source).nodes);
     const mapping = mapNodesToLayers(info.original, nodes);
     const profiling: Profiling = { prefix, runs: 0, held: [] };
     return {
       config,
       layerCount: info.layers.length,
       layerNames: info.layers,
-      optimization: runtime.optimization,
-      session,
+      optimization: context.optimization,
+      session: first.session,
       profiling,
       profilingSessions: 1,
       inputName: info.inputName,
       outputName: info.outputNames[0],
       outputNames: info.outputNames,
       folder,
-      onnxPath,
-      optimizedPath,
+      // The cache's export, linked into the folder where it can be: the cache may evict it.
+      onnxPath: how.fromCache ? linkInto(folder, exported.path) : exported.path,
+      optimizedPath: first.optimizedPath,
+      optimizedFromCache: first.optimizedFromCache,
+      verifyExport: first.optimizedFromCache ? context.verifyExport : undefined,
       mapping,
       fusedInto: layerIdMap(info.layers, mapping.fusedInto),
       exportMs: how.exportMs,

@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InspectorError } from '../../../shared/errors';
 import type { LayerPassOptions, LayerRecord, PassResult } from '../../core/runtime';
 import { layerOutputAdditions } from '../../core/onnx/exporter';
 import { appendToGraph } from '../../core/onnx/onnxStream';
@@ -27,6 +28,7 @@ interface ExportedModel {
   readonly layerNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly shapes: Readonly<Record<string, readonly (number | null)[]>>;
+  verifyExport?: () => boolean;
 }
 
 /** Opens the session that outputs every layer (4-D outputs back in NHWC, like tfjs). */
@@ -35,6 +37,16 @@ export async function outputsSession(
   model: ExportedModel,
   options: InferenceSession.SessionOptions,
 ): Promise<OutputsSession> {
+  if (model.verifyExport) {
+    // Its optimised graph came from the cache; the export itself is opened only now.
+    if (!model.verifyExport()) {
+      throw new InspectorError(
+        'NOT_FOUND',
+        'The cached export of this model was damaged and has been removed; profile it again.',
+      );
+    }
+    model.verifyExport = undefined;
+  }
   const layers = model.layerNames
     .slice(1)
     .map((name) => ({ name, shape: model.shapes[name] ?? [] }));

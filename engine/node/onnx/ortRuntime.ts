@@ -4,9 +4,9 @@
  * and streams its export into the cache; `wrap` streams a model built elsewhere into a temporary
  * file. Either way the JavaScript side keeps no weights: ORT opens the file and holds its own.
  * The session runs at the chosen optimisation (`fast`: all of ORT's graph optimisations, fused
- * layers reported as fused; `exact`: none, every Keras layer timed); in `fast` mode ORT saves the
- * optimised graph (its weights in a file beside it) for the node → layer mapping and for later
- * profiling sessions, which must run the very same nodes.
+ * layers reported as fused; `exact`: none, every Keras layer timed); in `fast` mode the graph ORT
+ * optimised is saved (in the cache, for the next build) for the node → layer mapping and for later
+ * profiling sessions, which must run the very same nodes (ortFirstSession.ts).
  *
  * Layer times come from ORT's profiler, read after the passes (ortProfiling.ts): one profiling
  * session serves a whole run's layer passes (`liveLayerTimes` is false).
@@ -30,6 +30,7 @@ import { exportToSink, type OnnxExportInfo } from '../../core/onnx/exporter';
 import type { ByteSink } from '../../core/onnx/onnxStream';
 import { withFileSink } from './files';
 import { collectGarbage } from './gc';
+import { DamagedExportError } from './ortFirstSession';
 import { ModelCache } from './modelCache';
 import { cudaProviderReason, loadOrt, ortThreads, tryCuda, type OrtModule } from './ortLoader';
 import {
@@ -112,7 +113,14 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
   async build(config: ModelConfig): Promise<OrtModel> {
     const cached = this.cachedExport(config);
     if (cached) {
-      return this.open(config, cached, { exportMs: 0, fromCache: true });
+      try {
+        return await this.open(config, cached, { exportMs: 0, fromCache: true });
+      } catch (error) {
+        if (!(error instanceof DamagedExportError)) {
+          throw error;
+        }
+        // The cache has removed it and said so: build it again.
+      }
     }
     const started = performance.now();
     // Built on the cpu backend, whose arrays are given back when disposed: wasm's heap would
@@ -141,7 +149,8 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
   /** The cache's entry for a config; a cache that cannot be read is no entry. */
   private cachedExport(config: ModelConfig): { path: string; info: OnnxExportInfo } | undefined {
     try {
-      return this.cache ? this.cache.lookup(config) : undefined;
+      // Sizes only: the hash is checked when the export itself is opened (not to open its graph).
+      return this.cache ? this.cache.lookup(config, false) : undefined;
     } catch (error) {
       console.warn(
         `The model cache could not be read (${fileErrorOf(error) ?? String(error)}); exporting anew.`,
@@ -189,7 +198,17 @@ export class OrtRuntime implements Runtime<OrtModel, OrtInput> {
     exported: { path: string; info: OnnxExportInfo },
     how: OpenedHow,
   ): Promise<OrtModel> {
-    const model = await openModel(this.ort, this, config, exported, how);
+    const cache =
+      this.cache && exported.path.startsWith(this.cache.folder) ? this.cache : undefined;
+    const context = {
+      ort: this.ort,
+      optimization: this.optimization,
+      backend: this.backend,
+      sessionOptions: this.sessionOptions.bind(this),
+      cache,
+      verifyExport: cache && how.fromCache ? () => cache.verify(config) : undefined,
+    };
+    const model = await openModel(context, config, exported, how);
     this.heldBytes += model.weightBytes;
     return model;
   }

@@ -18,7 +18,14 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ command: C
     load: () => import('./backends'),
   },
   profile: { about: 'time a forward pass, per layer or whole', load: () => import('./profile') },
-  export: { about: 'write the model as an ONNX file', load: () => import('./export') },
+  export: {
+    about: 'write the model as an ONNX or Keras HDF5 file',
+    load: () => import('./export'),
+  },
+  predict: {
+    about: 'run one image through your model file and print the top classes',
+    load: () => import('./predict'),
+  },
   paper: {
     about: "the paper's Table 1 from the model, published figures, deviations, a block as paths",
     load: () => import('./paper'),

@@ -26,12 +26,21 @@ import { describeStructure } from '../../engine/core/structure';
 import { nodeBudget } from '../../engine/node/memory';
 import { parseFlags, UsageError, type ParsedFlags } from './args';
 import { checkRequestBounds } from './bounds';
+import {
+  asModelFileError,
+  checkRunnable,
+  MODEL_FLAG,
+  MODEL_FLAG_USAGE,
+  modelPathFromFlags,
+  openModelFlag,
+} from './modelFile';
 import { checkOutputPath, writeOutput } from './outputs';
 import type { CliCommand, CliIo } from './command';
 import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, configFromFlags } from './summary';
 
 const FLAGS = {
   ...CONFIG_FLAGS,
+  ...MODEL_FLAG,
   image: { kind: 'string' },
   zeros: { kind: 'boolean' },
   seed: { kind: 'integer', min: 0 },
@@ -54,6 +63,7 @@ const USAGE = `Usage: npm run -s cli -- profile [flags]
 
 Times a forward pass (warm-up, then timed passes) and prints the result to stdout; progress goes to stderr.
 ${CONFIG_FLAGS_USAGE}
+${MODEL_FLAG_USAGE}
   --image FILE         feed a PNG or JPEG, resized to the input size (default: seeded random normal)
   --zeros              feed zeros
   --seed N             seed of the random input (default 42)
@@ -72,9 +82,9 @@ ${CONFIG_FLAGS_USAGE}
 /**
  * The image of `--image`, checked as the engine will check it (readable, not empty, within the
  * size an input may have, a PNG or JPEG that decodes within the pixel limits) before the model
- * is built: a bad file is a bad flag value.
+ * is built: a bad file is a bad flag value. `predict` reads its image here too.
  */
-function imageFromFlag(file: string): InputSource {
+export function imageFromFlag(file: string): Extract<InputSource, { kind: 'image' }> {
   const name = basename(file);
   let bytes: Buffer;
   try {
@@ -218,6 +228,42 @@ async function runOnce(
   }
 }
 
+/** Builds the config's model in the engine and runs it; describes its structure meanwhile. */
+async function runConfig(
+  client: EngineClient,
+  request: ProfileRequest,
+  io: CliIo,
+): Promise<{ graph: ModelGraph; result: ProfileResult }> {
+  io.err('Building the model…\n');
+  // The engine builds, or on ONNX Runtime opens from the model cache, only the model it runs;
+  // the report's description (the structure alone, no weights) is made here meanwhile.
+  const running = runOnce(client, request, io);
+  const [graph, result] = await Promise.all([
+    describeStructure(request.config as ModelConfig),
+    running,
+  ]);
+  return { graph, result };
+}
+
+/** Opens `--model` in the engine and runs it; a file it cannot read or run exits 2. */
+async function runFile(
+  client: EngineClient,
+  modelPath: string,
+  request: ProfileRequest,
+  io: CliIo,
+): Promise<{ graph: ModelGraph; result: ProfileResult }> {
+  io.err(`Opening ${basename(modelPath)}…\n`);
+  const graph = await openModelFlag(modelPath, (paths) => client.openModel(paths));
+  checkRunnable(graph);
+  // The file's model replaces the config's.
+  const { config: _built, ...options } = request;
+  try {
+    return { graph, result: await runOnce(client, { ...options, file: graph.file?.id }, io) };
+  } catch (error) {
+    throw asModelFileError(error);
+  }
+}
+
 /** The JSON output: the run-finished result, each layer with its name and class. */
 function jsonOutput(result: ProfileResult, graph: ModelGraph): string {
   const layers = result.layers.map((timing) => ({
@@ -225,7 +271,8 @@ function jsonOutput(result: ProfileResult, graph: ModelGraph): string {
     name: graph.layers[timing.layerId]?.name,
     className: graph.layers[timing.layerId]?.className,
   }));
-  return `${JSON.stringify({ ...result, model: graph.name, config: graph.config, layers }, null, 2)}\n`;
+  const source = graph.file ? { file: graph.file } : { config: graph.config };
+  return `${JSON.stringify({ ...result, model: graph.name, ...source, layers }, null, 2)}\n`;
 }
 
 export const command: CliCommand = {
@@ -236,20 +283,22 @@ export const command: CliCommand = {
       io.out(`${USAGE}\n`);
       return 0;
     }
+    const modelPath = modelPathFromFlags(flags, Object.keys(CONFIG_FLAGS));
     const request = requestFromFlags(flags);
     // Checked before the run, which can take minutes: a trace that cannot be written costs nothing.
     const tracePath =
       typeof flags.trace === 'string' ? checkOutputPath('trace', flags.trace) : undefined;
     const budget = request.memoryBudgetBytes ?? nodeBudget(request.backend);
     const config = request.config as ModelConfig; // the CLI builds its model from flags
-    checkMemory(config, request.batch, budget);
+    if (modelPath === undefined) {
+      checkMemory(config, request.batch, budget);
+    }
     const client = new EngineClient();
     try {
-      io.err('Building the model…\n');
-      // The engine builds, or on ONNX Runtime opens from the model cache, only the model it runs;
-      // the report's description (the structure alone, no weights) is made here meanwhile.
-      const running = runOnce(client, request, io);
-      const [graph, result] = await Promise.all([describeStructure(config), running]);
+      const { graph, result } =
+        modelPath === undefined
+          ? await runConfig(client, request, io)
+          : await runFile(client, modelPath, request, io);
       // Asked after the run: on ONNX Runtime the engine starts no tfjs backend before it.
       const backends: BackendStatus[] = await client.backends();
       let traceError: string | undefined;

@@ -1,4 +1,7 @@
-/** `summary`: builds a config's model and prints its summary (Keras text, JSON, CSV or Markdown). */
+/**
+ * `summary`: builds a config's model, or reads a model file (`--model`), and prints its summary
+ * (Keras text, JSON, CSV or Markdown).
+ */
 import { InspectorError } from '../../shared/errors';
 import { CONFIG_FIELDS, validateConfig, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
@@ -9,6 +12,7 @@ import { describeStructure } from '../../engine/core/structure';
 import { parseFlags, UsageError, type FlagSpec, type ParsedFlags } from './args';
 import { checkConfigBounds } from './bounds';
 import type { CliCommand } from './command';
+import { MODEL_FLAG, MODEL_FLAG_USAGE, modelPathFromFlags, openModelHere } from './modelFile';
 
 /** The flags that make a ModelConfig, shared with other commands (profile, export). */
 export const CONFIG_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -68,6 +72,7 @@ const USAGE = `Usage: npm run -s cli -- summary [flags]
 
 Builds the model and prints its layer summary to stdout.
 ${CONFIG_FLAGS_USAGE}
+${MODEL_FLAG_USAGE}
   --format F           text (Keras model.summary()), json, csv or markdown (default text)`;
 
 export const command: CliCommand = {
@@ -75,15 +80,22 @@ export const command: CliCommand = {
   async run(argv, io) {
     const flags = parseFlags(
       argv,
-      { ...CONFIG_FLAGS, format: { kind: 'choice', choices: SUMMARY_FORMATS } },
+      { ...CONFIG_FLAGS, ...MODEL_FLAG, format: { kind: 'choice', choices: SUMMARY_FORMATS } },
       'summary',
     );
     if (flags.help) {
       io.out(`${USAGE}\n`);
       return 0;
     }
-    const config = configFromFlags(flags);
     const format = (flags.format ?? 'text') as SummaryFormat;
+    const modelPath = modelPathFromFlags(flags, Object.keys(CONFIG_FLAGS));
+    if (modelPath !== undefined) {
+      const opened = await openModelHere(modelPath);
+      opened.model.dispose();
+      io.out(formatSummary(opened.graph, format));
+      return 0;
+    }
+    const config = configFromFlags(flags);
     // Building allocates every weight (zeros, on the cpu backend): refuse what would not fit.
     checkMemory(config, 1, nodeBudget('cpu'));
     let graph: ModelGraph;

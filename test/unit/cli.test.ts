@@ -175,7 +175,7 @@ describe('cli errors', () => {
     [['summary', '--stride-on'], 'error: --stride-on needs a value.'],
     [
       ['summary', '--bogus', '1'],
-      'error: Unknown flag --bogus for summary; it takes --depth, --cardinality, --width, --input, --channels, --classes, --stride-on, --format.',
+      'error: Unknown flag --bogus for summary; it takes --depth, --cardinality, --width, --input, --channels, --classes, --stride-on, --model, --format.',
     ],
   ])('%j exits 2 with one line on stderr', (args, message) => {
     const { code, stdout, stderr } = cli(...args);

@@ -65,7 +65,7 @@ describe('cli export', () => {
       '--out FILE is required: where to write the ONNX model.',
     );
     await expect(command.run(['--format', 'tflite', '--out', 'x'], io())).rejects.toThrow(
-      '--format must be one of onnx, but got "tflite".',
+      '--format must be one of onnx, h5, but got "tflite".',
     );
   });
 

@@ -17,16 +17,29 @@ import { fullLayout } from '../layout/layoutClient';
 import type { Box, Direction } from '../layout/types';
 import { graphFingerprint } from '../components/GraphView/fingerprint';
 import { buildScene, type Scene } from './scene';
+import { posterScene, type Paper, type PosterFit } from './poster';
 
 /** What the person chose in the export dialog. */
 export interface DiagramOptions {
   format: 'png' | 'svg';
-  /** The whole graph, or only what the view shows now (PNG and SVG alike). */
-  scope: 'whole' | 'view';
+  /**
+   * The whole graph, only what the view shows now (PNG and SVG alike), or the whole graph as a
+   * poster: its column cut into columns side by side to fit a sheet of paper.
+   */
+  scope: 'whole' | 'view' | 'poster';
   scale: number;
   labels: LabelOptions;
   direction: Direction;
   legend: boolean;
+  /** For a poster: the paper it is sized for (A3 by default), and how many columns (`auto`). */
+  paper?: Paper;
+  columns?: number | 'auto';
+}
+
+/** A diagram's scene, and for a poster how it fits its paper. */
+export interface DiagramScene {
+  scene: Scene;
+  poster?: PosterFit;
 }
 
 /** What a diagram is drawn from. */
@@ -73,18 +86,36 @@ export async function diagramModel(
 }
 
 /** The scene of a diagram. */
-export async function diagramScene(source: DiagramSource, options: DiagramOptions): Promise<Scene> {
-  const model = await diagramModel(source, options);
+export async function diagramScene(
+  source: DiagramSource,
+  options: DiagramOptions,
+): Promise<DiagramScene> {
+  // A poster wraps the top-to-bottom diagram; its legend goes atop each column.
+  const chosen: DiagramOptions =
+    options.scope === 'poster' ? { ...options, direction: 'DOWN' } : options;
+  const model = await diagramModel(source, chosen);
+  const legend = options.legend ? legendFor(source.graph.layers) : null;
+  if (options.scope === 'poster') {
+    const column = buildScene(model, { legend: null });
+    const { scene, fit } = posterScene(column, {
+      paper: options.paper ?? 'a3',
+      columns: options.columns ?? 'auto',
+      legend,
+    });
+    return { scene, poster: fit };
+  }
   const crop = options.scope === 'view' && source.extent ? source.extent : undefined;
-  return buildScene(model, {
-    legend: options.legend ? legendFor(source.graph.layers) : null,
-    crop,
-  });
+  return { scene: buildScene(model, { legend, crop }) };
 }
 
 /** The file name a diagram is offered under. */
 export function diagramFileName(graph: ModelGraph, options: DiagramOptions): string {
-  const direction = options.direction === 'RIGHT' ? '_LR' : '';
-  const scope = options.scope === 'view' ? '_view' : '';
+  const direction = options.direction === 'RIGHT' && options.scope !== 'poster' ? '_LR' : '';
+  const scope =
+    options.scope === 'view'
+      ? '_view'
+      : options.scope === 'poster'
+        ? `_poster_${options.paper ?? 'a3'}`
+        : '';
   return `${graphStem(graph)}${scope}${direction}.${options.format}`;
 }

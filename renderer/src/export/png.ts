@@ -1,8 +1,8 @@
 // PNG export. Chromium caps a canvas at 65,535 px a side and 268,435,456 px in all; past that a
 // canvas silently draws nothing (cytoscape's png() then returns an empty blob). We plan the size
 // first and fit the scale under both limits, say so, and check the encoded file before saving.
-import type { Scene, SceneBox } from './scene';
-import { GROUP_FONT_WEIGHT, NODE_FONT_FAMILY } from '../graph/labels';
+import type { Scene } from './scene';
+import { paintScene } from './paint';
 
 /** The largest side of a canvas in Chromium. */
 export const MAX_CANVAS_SIDE = 65_535;
@@ -52,101 +52,6 @@ export function planPng(sceneWidth: number, sceneHeight: number, requestedScale:
       'for a sharper image export SVG, or collapse stages, or export the current view.';
   }
   return plan;
-}
-
-function roundRect(context: CanvasRenderingContext2D, entry: SceneBox): void {
-  const { box } = entry;
-  context.beginPath();
-  context.roundRect(box.x, box.y, box.w, box.h, entry.kind === 'frame' ? 10 : 6);
-  context.fillStyle = entry.paint.fill;
-  context.fill();
-  context.lineWidth = entry.kind === 'collapsed' ? 2.5 : entry.strong ? 1.5 : 1;
-  context.strokeStyle = entry.paint.stroke;
-  context.stroke();
-}
-
-function boxText(context: CanvasRenderingContext2D, entry: SceneBox, scene: Scene): void {
-  const { box, lines } = entry;
-  context.fillStyle = entry.paint.text;
-  context.textAlign = 'center';
-  if (entry.kind === 'frame') {
-    context.textBaseline = 'alphabetic';
-    context.font = `${entry.strong ? 700 : 600} ${scene.fontSize}px ${NODE_FONT_FAMILY}`;
-    context.fillText(lines[0] ?? '', box.x + box.w / 2, box.y + 18);
-    return;
-  }
-  context.textBaseline = 'middle';
-  const top = box.y + box.h / 2 - ((lines.length - 1) * scene.lineHeight) / 2;
-  lines.forEach((line, index) => {
-    const weight = entry.kind === 'collapsed' ? GROUP_FONT_WEIGHT : 400;
-    context.font = `${weight} ${scene.fontSize}px ${NODE_FONT_FAMILY}`;
-    context.fillText(line, box.x + box.w / 2, top + index * scene.lineHeight);
-  });
-}
-
-/** Draws a scene onto a 2D context already scaled to model units. */
-export function paintScene(context: CanvasRenderingContext2D, scene: Scene): void {
-  context.fillStyle = scene.background;
-  context.fillRect(0, 0, scene.width, scene.height);
-  for (const frame of scene.frames) {
-    roundRect(context, frame);
-    boxText(context, frame, scene);
-  }
-  context.strokeStyle = '#97a0b3';
-  context.fillStyle = '#97a0b3';
-  context.lineWidth = 1.3;
-  for (const edge of scene.edges) {
-    const points = edge.points;
-    const d = points[points.length - 1];
-    const c = points[points.length - 2];
-    context.beginPath();
-    context.moveTo(points[0][0], points[0][1]);
-    if (edge.kind === 'route') {
-      points.slice(1).forEach(([x, y]) => context.lineTo(x, y));
-    } else {
-      context.bezierCurveTo(points[1][0], points[1][1], c[0], c[1], d[0], d[1]);
-    }
-    context.stroke();
-    const angle = Math.atan2(d[1] - c[1], d[0] - c[0]);
-    context.beginPath();
-    context.moveTo(d[0], d[1]);
-    context.lineTo(d[0] - 7 * Math.cos(angle - 0.4), d[1] - 7 * Math.sin(angle - 0.4));
-    context.lineTo(d[0] - 7 * Math.cos(angle + 0.4), d[1] - 7 * Math.sin(angle + 0.4));
-    context.closePath();
-    context.fill();
-  }
-  for (const entry of scene.boxes) {
-    roundRect(context, entry);
-    boxText(context, entry, scene);
-  }
-  if (scene.legend) {
-    const { box, title, entries } = scene.legend;
-    context.beginPath();
-    context.roundRect(box.x, box.y, box.w, box.h, 8);
-    context.fillStyle = '#ffffff';
-    context.fill();
-    context.strokeStyle = '#d5d9e3';
-    context.lineWidth = 1;
-    context.stroke();
-    context.textAlign = 'left';
-    context.textBaseline = 'middle';
-    context.fillStyle = '#1d2433';
-    context.font = `700 ${scene.fontSize}px ${NODE_FONT_FAMILY}`;
-    context.fillText(title, box.x + 12, box.y + 16);
-    context.font = `400 ${scene.fontSize}px ${NODE_FONT_FAMILY}`;
-    entries.forEach((entry, index) => {
-      const y = box.y + 32 + index * 18;
-      context.beginPath();
-      context.roundRect(box.x + 12, y, 16, 11, 3);
-      context.fillStyle = entry.paint.fill;
-      context.fill();
-      context.strokeStyle = entry.paint.stroke;
-      context.lineWidth = 1.5;
-      context.stroke();
-      context.fillStyle = '#1d2433';
-      context.fillText(entry.label, box.x + 36, y + 6);
-    });
-  }
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

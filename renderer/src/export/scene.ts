@@ -13,12 +13,24 @@ export interface SceneBox {
   kind: 'layer' | 'collapsed' | 'frame';
   /** Groups of a stage are drawn a little bolder. */
   strong: boolean;
+  /** For a frame: the centre of its title across, where the layout put it (else the middle). */
+  titleX?: number;
 }
 
-/** An edge: a cubic curve (start, two control points, end), or ELK's orthogonal route. */
+/** An edge: a cubic curve (start, two control points, end), or an orthogonal route. */
 export interface SceneEdge {
   kind: 'curve' | 'route';
   points: [number, number][];
+  /** False for the first part of an edge a poster's column break cuts: its arrow is further on. */
+  arrow?: boolean;
+}
+
+/** A legend of layer types: its box, and its entries in rows of `columns`. */
+export interface SceneLegend {
+  box: Box;
+  title: string;
+  entries: LegendEntry[];
+  columns: number;
 }
 
 /** Everything a diagram draws, in model coordinates from (0, 0) to (width, height). */
@@ -29,7 +41,8 @@ export interface Scene {
   frames: SceneBox[];
   boxes: SceneBox[];
   edges: SceneEdge[];
-  legend: { box: Box; title: string; entries: LegendEntry[] } | null;
+  /** One beside the diagram, or one atop each column of a poster. */
+  legends: SceneLegend[];
   fontSize: number;
   lineHeight: number;
 }
@@ -42,8 +55,13 @@ export interface SceneOptions {
   margin?: number;
 }
 
-const LEGEND_ROW = 18;
-const LEGEND_WIDTH = 190;
+/** A legend's row height and the width of one of its columns. */
+export const LEGEND_ROW = 18;
+export const LEGEND_WIDTH = 190;
+
+/** The height of a legend of `count` entries in `columns` columns. */
+export const legendHeight = (count: number, columns = 1): number =>
+  30 + Math.ceil(count / columns) * LEGEND_ROW;
 
 function edgeCurve(from: Box, to: Box, direction: Direction): [number, number][] {
   if (direction === 'DOWN') {
@@ -87,6 +105,9 @@ export function buildScene(model: GraphViewModel, options: SceneOptions): Scene 
       kind: node.kind === 'layer' ? 'layer' : node.collapsed ? 'collapsed' : 'frame',
       strong: node.groupKind === 'stage' || node.groupKind === 'stem',
     };
+    if (node.title) {
+      entry.titleX = node.title.x + node.title.w / 2 - region.x + margin;
+    }
     (entry.kind === 'frame' ? frames : boxes).push(entry);
   }
   const edges: SceneEdge[] = [];
@@ -109,13 +130,13 @@ export function buildScene(model: GraphViewModel, options: SceneOptions): Scene 
   }
   let width = region.w + 2 * margin;
   let height = region.h + 2 * margin;
-  let legend: Scene['legend'] = null;
+  const legends: SceneLegend[] = [];
   if (options.legend && options.legend.length > 0) {
-    const h = 30 + options.legend.length * LEGEND_ROW;
+    const h = legendHeight(options.legend.length);
     const box: Box = { x: width, y: margin, w: LEGEND_WIDTH, h };
     width += LEGEND_WIDTH + margin;
     height = Math.max(height, h + 2 * margin);
-    legend = { box, title: 'Layer types', entries: options.legend };
+    legends.push({ box, title: 'Layer types', entries: options.legend, columns: 1 });
   }
   return {
     width: Math.ceil(width),
@@ -124,7 +145,7 @@ export function buildScene(model: GraphViewModel, options: SceneOptions): Scene 
     frames,
     boxes,
     edges,
-    legend,
+    legends,
     fontSize: NODE_FONT_SIZE,
     lineHeight: LINE_HEIGHT,
   };

@@ -13,7 +13,8 @@ function boxText(entry: SceneBox, scene: Scene): string {
   const { box, lines, paint } = entry;
   if (entry.kind === 'frame') {
     const weight = entry.strong ? 700 : 600;
-    return `<text x="${n(box.x + box.w / 2)}" y="${n(box.y + 18)}" text-anchor="middle" font-weight="${weight}" fill="${paint.text}">${escapeXml(lines[0] ?? '')}</text>`;
+    const x = entry.titleX ?? box.x + box.w / 2;
+    return `<text x="${n(x)}" y="${n(box.y + 18)}" text-anchor="middle" font-weight="${weight}" fill="${paint.text}">${escapeXml(lines[0] ?? '')}</text>`;
   }
   const top = box.y + box.h / 2 - ((lines.length - 1) * scene.lineHeight) / 2;
   return lines
@@ -50,22 +51,26 @@ export function sceneToSvg(scene: Scene): string {
     '<g class="frames">',
     ...scene.frames.map((entry) => rect(entry) + boxText(entry, scene)),
     '</g><g class="edges" fill="none" stroke="#97a0b3" stroke-width="1.3">',
-    ...scene.edges.map((edge) => `<path d="${edgePath(edge)}" marker-end="url(#arrow)"/>`),
+    ...scene.edges.map(
+      (edge) =>
+        `<path d="${edgePath(edge)}"${edge.arrow === false ? '' : ' marker-end="url(#arrow)"'}/>`,
+    ),
     '</g><g class="nodes">',
     ...scene.boxes.map((entry) => rect(entry) + boxText(entry, scene)),
     '</g>',
   ];
-  if (scene.legend) {
-    const { box, title, entries } = scene.legend;
+  for (const { box, title, entries, columns } of scene.legends) {
+    const columnWidth = (box.w - 12) / columns;
     parts.push(
       '<g class="legend">',
       `<rect x="${n(box.x)}" y="${n(box.y)}" width="${n(box.w)}" height="${n(box.h)}" rx="8" fill="#ffffff" stroke="#d5d9e3"/>`,
       `<text x="${n(box.x + 12)}" y="${n(box.y + 20)}" font-weight="700" fill="#1d2433">${escapeXml(title)}</text>`,
       ...entries.map((entry, index) => {
-        const y = box.y + 32 + index * 18;
+        const x = box.x + 12 + (index % columns) * columnWidth;
+        const y = box.y + 32 + Math.floor(index / columns) * 18;
         return (
-          `<rect x="${n(box.x + 12)}" y="${n(y)}" width="16" height="11" rx="3" fill="${entry.paint.fill}" stroke="${entry.paint.stroke}" stroke-width="1.5"/>` +
-          `<text x="${n(box.x + 36)}" y="${n(y + 6)}" dominant-baseline="central" fill="#1d2433">${escapeXml(entry.label)}</text>`
+          `<rect x="${n(x)}" y="${n(y)}" width="16" height="11" rx="3" fill="${entry.paint.fill}" stroke="${entry.paint.stroke}" stroke-width="1.5"/>` +
+          `<text x="${n(x + 24)}" y="${n(y + 6)}" dominant-baseline="central" fill="#1d2433">${escapeXml(entry.label)}</text>`
         );
       }),
       '</g>',

@@ -98,26 +98,21 @@ function measureSequence(
   layout: ShapeLayout,
   measures: Map<Part | readonly Part[], Measure>,
 ): Measure {
-  // Frames of layers only in one sequence (the blocks of a stage) take the widest one's extents,
-  // so their edges line up instead of jagging from block to block; frames that hold frames (the
-  // stages) keep their own, each hugging its content.
-  const lined = (index: number): boolean => sizes[index].kind === 'group' && !!sizes[index].leaf;
-  let frameLeft = 0;
-  let frameRight = 0;
-  for (const part of parts) {
-    if (part.kind === 'item' && lined(part.index)) {
-      frameLeft = Math.max(frameLeft, layout.left[part.index]);
-      frameRight = Math.max(frameRight, layout.right[part.index]);
-    }
-  }
+  // Frames of layers only in one sequence (the blocks of a stage) that are nearly as wide line up
+  // at the widest of them, instead of jagging from block to block by a few pixels; a much wider
+  // one (a block with a projection shortcut) keeps its own width, and the rest stay compact.
+  // Frames that hold frames (the stages) keep their own, each hugging its content.
+  const lined = parts.flatMap((part) =>
+    part.kind === 'item' && sizes[part.index].kind === 'group' && sizes[part.index].leaf
+      ? [part.index]
+      : [],
+  );
+  lineUp(lined, layout.left);
+  lineUp(lined, layout.right);
   const total: Measure = { length: 0, left: 0, right: 0 };
   parts.forEach((part, index) => {
     let measure: Measure;
     if (part.kind === 'item') {
-      if (lined(part.index)) {
-        layout.left[part.index] = frameLeft;
-        layout.right[part.index] = frameRight;
-      }
       measure = {
         length: sizes[part.index].along,
         left: layout.left[part.index],
@@ -132,6 +127,24 @@ function measureSequence(
   });
   measures.set(parts, total);
   return total;
+}
+
+/** Within this much, frames side by side in a sequence take the same extent. */
+const LINE_UP = 48;
+
+/** Sets extents that lie within LINE_UP of each other (in runs, sorted) to the largest of them. */
+function lineUp(items: readonly number[], extents: Float64Array): void {
+  const sorted = [...items].sort((a, b) => extents[a] - extents[b]);
+  let start = 0;
+  for (let index = 1; index <= sorted.length; index += 1) {
+    if (index === sorted.length || extents[sorted[index]] - extents[sorted[index - 1]] > LINE_UP) {
+      const widest = extents[sorted[index - 1]];
+      for (let at = start; at < index; at += 1) {
+        extents[sorted[at]] = widest;
+      }
+      start = index;
+    }
+  }
 }
 
 function measureFork(

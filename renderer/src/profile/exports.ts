@@ -93,9 +93,10 @@ export async function heatScene(source: DiagramSource, legend: HeatLegend): Prom
     legend: true,
   });
   const scene = buildScene(model, { legend: legendEntries(legend) });
-  if (scene.legend) {
-    scene.legend = { ...scene.legend, title: legend.shortTitle ?? legend.title };
-  }
+  scene.legends = scene.legends.map((entry) => ({
+    ...entry,
+    title: legend.shortTitle ?? legend.title,
+  }));
   return scene;
 }
 

@@ -96,8 +96,9 @@ function totalsLines(result: ProfileResult): string[] {
     );
   }
   lines.push(`First (cold) pass: ${ms(result.firstPassMs)}`);
+  // The guard's estimate counts what the runtime holds beside the tensors too (packed weights).
   const estimate = result.estimatedBytes
-    ? ` (estimated before the run: ${(result.estimatedBytes / 1e6).toFixed(0)} MB)`
+    ? ` (the memory guard estimated ${(result.estimatedBytes / 1e6).toFixed(0)} MB for the whole run)`
     : '';
   lines.push(`Peak tensor memory: ${(result.peakBytes / 1e6).toFixed(0)} MB${estimate}`);
   return lines;

@@ -118,7 +118,7 @@ describe('cli summary', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(
-      /^error: Batch 1 at 224×224 needs about [\d.]+ [GT]B \(weights [\d.]+ [GT]B, activations [\d.]+ [MGT]B\), above the memory budget of [\d.]+ [KMGT]?B; lower the batch or the input size, or raise the budget\.\n$/,
+      /^error: Batch 1 at 224×224 needs about [\d.]+ [GT]B \(weights [\d.]+ [GT]B, activations [\d.]+ [MGT]B, the runtime's copies and scratch [\d.]+ [GT]B\), above the memory budget of [\d.]+ [KMGT]?B; lower the batch or the input size, or raise the budget\.\n$/,
     );
   });
 });

@@ -107,7 +107,8 @@ describe('checkMemory and the budget', () => {
     expect((error as InspectorError).code).toBe('MEMORY_BUDGET');
     expect((error as InspectorError).message).toBe(
       `Batch 64 at 224×224 needs about ${formatBytes(estimate.totalBytes)} (weights 178 MB, ` +
-        `activations ${formatBytes(estimate.activationBytes)}), above the memory budget of 1.0 GB; ` +
+        `activations ${formatBytes(estimate.activationBytes)}, the runtime's copies and scratch ` +
+        `${formatBytes(estimate.runtimeBytes!)}), above the memory budget of 1.0 GB; ` +
         'lower the batch or the input size, or raise the budget.',
     );
   });

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:cli`: how long the CLI takes a person, hyperfine-style (each command run several
  * times, median and range, the load average beside every figure):
- * - `summary` of the default model, through `node scripts/cli.mjs` and `npm run -s cli --`;
+ * - `summary` of the default model, through `npm run -s cli --` and the bundle alone (`node main.js`);
  * - `profile --backend onnxruntime`, from the start to the end of its first pass, with the model
  *   cache warm and cold, against its peer: a bare ONNX Runtime process that opens the same cached
  *   file and runs one pass (bench/ortBare.mjs), runs alternating.
@@ -13,11 +13,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_CONFIG } from '../shared/modelConfig';
 import { median } from '../engine/core/profiler';
-import { CACHE_DIR_ENV, ModelCache } from '../engine/node/onnx/modelCache';
+import { CACHE_DIR_ENV } from '../engine/node/onnx/modelCache';
 import { ortThreads } from '../engine/node/onnx/ortLoader';
 import { BENCHMARKS_FILE, sectionMarkers, writeSection } from './benchmarksFile';
+import { benchBundle, cachedFiles } from './onnxProcesses';
 
 const { start: START, end: END } = sectionMarkers('cli');
 const TARGETS = { summaryMs: 1500, firstPassMs: 4000 };
@@ -85,11 +85,13 @@ async function main(): Promise<void> {
   const warmEnv = { ...process.env, [CACHE_DIR_ENV]: path.join(scratch, 'warm') };
   try {
     log('Bundling the CLI (if its sources changed)…');
+    const cli = path.join(benchBundle(), 'main.js');
+    // `npm run cli` rebuilds dist/cli first if a source changed: not inside the timed runs.
     spawnSync(process.execPath, ['scripts/cli.mjs', '--help'], { stdio: 'ignore' });
     const summaryNode: Timed[] = [];
     const summaryNpm: Timed[] = [];
     for (let run = 0; run < flag('summary', 5); run += 1) {
-      summaryNode.push(await timed(process.execPath, ['scripts/cli.mjs', 'summary'], process.env));
+      summaryNode.push(await timed(process.execPath, [cli, 'summary'], process.env));
       summaryNpm.push(await timed('npm', ['run', '-s', 'cli', '--', 'summary'], process.env));
       log(
         `  summary ${run + 1}: ${seconds(summaryNode[run].totalMs)} (npm ${seconds(summaryNpm[run].totalMs)})`,
@@ -98,15 +100,12 @@ async function main(): Promise<void> {
     const cold: Timed[] = [];
     for (let run = 0; run < flag('cold', 2); run += 1) {
       const env = { ...process.env, [CACHE_DIR_ENV]: path.join(scratch, `cold-${run}`) };
-      cold.push(await timed(process.execPath, ['scripts/cli.mjs', ...PROFILE], env, FIRST_PASS));
+      cold.push(await timed(process.execPath, [cli, ...PROFILE], env, FIRST_PASS));
       log(`  profile, cache cold ${run + 1}: first pass at ${seconds(cold[run].markMs ?? NaN)}`);
     }
     // Fills the warm cache; not timed.
-    await timed(process.execPath, ['scripts/cli.mjs', ...PROFILE], warmEnv);
-    const file = new ModelCache(path.join(scratch, 'warm')).lookup({ ...DEFAULT_CONFIG })?.path;
-    if (!file) {
-      throw new Error('The profile left no export in the cache.');
-    }
+    await timed(process.execPath, [cli, ...PROFILE], warmEnv);
+    const file = cachedFiles(path.join(scratch, 'warm')).export;
     const warm: Timed[] = [];
     const bare: Timed[] = [];
     const bareArgs = ['bench/ortBare.mjs', file, '--threads', String(ortThreads()), '--runs', '1'];
@@ -115,9 +114,7 @@ async function main(): Promise<void> {
       if (bareFirst) {
         bare.push(await timed(process.execPath, bareArgs, process.env));
       }
-      warm.push(
-        await timed(process.execPath, ['scripts/cli.mjs', ...PROFILE], warmEnv, FIRST_PASS),
-      );
+      warm.push(await timed(process.execPath, [cli, ...PROFILE], warmEnv, FIRST_PASS));
       if (!bareFirst) {
         bare.push(await timed(process.execPath, bareArgs, process.env));
       }
@@ -132,12 +129,12 @@ async function main(): Promise<void> {
       START,
       '## Command line',
       '',
-      `The CLI bundled by esbuild (\`scripts/cli.mjs\`, rebuilt only when a source changed), the default model, ${ortThreads()} ONNX Runtime threads. Measured by \`npm run bench:cli\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}; load average (1 min) ${before.toFixed(2)} at the start and ${load().toFixed(2)} at the end.`,
+      `The CLI bundled by esbuild (\`scripts/cli.mjs\`, rebuilt only when a source changed; the timed runs use a bundle of the benchmark's own), the default model, ${ortThreads()} ONNX Runtime threads. Measured by \`npm run bench:cli\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}; load average (1 min) ${before.toFixed(2)} at the start and ${load().toFixed(2)} at the end.`,
       '',
       '| Command | Measure | Median | Range | Runs | Load (1 min) |',
       '|---|---|---|---|---|---|',
       `| \`npm run -s cli -- summary\` | start to exit | ${cells(summaryNpm, (run) => run.totalMs)} |`,
-      `| \`node scripts/cli.mjs summary\` | start to exit | ${cells(summaryNode, (run) => run.totalMs)} |`,
+      `| \`node main.js summary\` (the bundle alone) | start to exit | ${cells(summaryNode, (run) => run.totalMs)} |`,
       `| \`profile --backend onnxruntime\`, cache warm | start to the end of the first pass | ${cells(warm, (run) => run.markMs ?? NaN)} |`,
       `| \`profile --backend onnxruntime\`, cache cold | start to the end of the first pass | ${cells(cold, (run) => run.markMs ?? NaN)} |`,
       `| bare ONNX Runtime, the same file (peer) | start to exit after one pass | ${cells(bare, (run) => run.totalMs)} |`,

@@ -4,6 +4,8 @@
  * Runtime, and bare ONNX Runtime (bench/ortBare.mjs) running the same cached file.
  */
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { DEFAULT_CONFIG } from '../shared/modelConfig';
 import type { OnnxMode, ProfileEvent, ProfileResult } from '../shared/profile';
 import { EngineClient } from '../engine/node/client';
@@ -91,4 +93,37 @@ export function bareRun(file: string, threads: number, runs: number, level = 'al
     throw new Error(`Bare ONNX Runtime failed (exit ${child.status}): ${line}`);
   }
   return JSON.parse(line) as BareRun;
+}
+
+/**
+ * The export and the optimised graph an engine left in a benchmark's cache (its only entry), found
+ * by name: the engine's bundle keys them on the sources it was built from, which a benchmark run
+ * from the sources as they are now would not reproduce while someone edits them.
+ */
+export function cachedFiles(cacheDir: string): { export: string; optimized: string } {
+  const folder = path.join(cacheDir, 'onnx');
+  const names = readdirSync(folder);
+  const exported = names.find((name) => /-[0-9a-f]{20}\.onnx$/.test(name));
+  const optimized = names.find((name) => /\.opt-[0-9a-f]+\.onnx$/.test(name));
+  if (!exported || !optimized) {
+    throw new Error(`The engine left no export and optimised graph in ${folder}.`);
+  }
+  return { export: path.join(folder, exported), optimized: path.join(folder, optimized) };
+}
+
+/**
+ * Bundles the CLI and its engine into a folder of the benchmarks' own (.cache/bench-cli): others
+ * working in the checkout rebuild dist/cli as they edit, which would change a bundle, and the key
+ * of what it caches, in the middle of a benchmark. Returns the folder.
+ */
+export function benchBundle(): string {
+  const folder = path.resolve('.cache', 'bench-cli');
+  const built = spawnSync(process.execPath, ['scripts/cli.mjs', '--help'], {
+    env: { ...process.env, INSPECTOR_CLI_DIR: folder },
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) {
+    throw new Error(`The CLI could not be bundled: ${built.stderr.trim()}`);
+  }
+  return folder;
 }

@@ -74,21 +74,33 @@ export function sourceHash() {
 }
 
 /**
- * npm packages stay outside the bundle, loaded from node_modules as Node's ESM loader resolves
- * them; a subpath of a package without an `exports` map (protobufjs/light) needs its `.js` there.
+ * npm packages stay outside the bundle, loaded from node_modules. A CommonJS package (tfjs, ONNX
+ * Runtime, protobufjs) is loaded with `require`: imported from ESM, Node would first scan its
+ * source for named exports (cjs-module-lexer), half a second of every start for tfjs's files. An
+ * ES module package is imported as it is.
  */
 const externalPackages = {
   name: 'external-packages',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, ({ path: specifier }) => {
+    build.onResolve({ filter: /^[^./]/ }, ({ path: specifier, kind, namespace }) => {
+      if (specifier.startsWith('node:') || namespace === 'cjs-package' || kind === 'require-call') {
+        return { path: specifier, external: true };
+      }
       const match = /^((?:@[^/]+\/)?[^/]+)(\/.+)?$/.exec(specifier);
-      const folder = path.join(root, 'node_modules', match?.[1] ?? specifier);
-      const manifest = path.join(folder, 'package.json');
-      const mapped = existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).exports;
-      const file = path.join(root, 'node_modules', `${specifier}.js`);
-      const needsExtension = match?.[2] && !mapped && existsSync(file);
-      return { path: needsExtension ? `${specifier}.js` : specifier, external: true };
+      const manifest = path.join(root, 'node_modules', match?.[1] ?? specifier, 'package.json');
+      if (!existsSync(manifest)) {
+        return { path: specifier, external: true };
+      }
+      const info = JSON.parse(readFileSync(manifest, 'utf8'));
+      const esm = info.type === 'module' || JSON.stringify(info.exports ?? {}).includes('"import"');
+      return esm
+        ? { path: specifier, external: true }
+        : { path: specifier, namespace: 'cjs-package' };
     });
+    build.onLoad({ filter: /.*/, namespace: 'cjs-package' }, ({ path: specifier }) => ({
+      contents: `module.exports = require(${JSON.stringify(specifier)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -105,6 +117,10 @@ export async function buildCli() {
     platform: 'node',
     target: 'node20',
     plugins: [externalPackages],
+    // The `require` the CommonJS packages are loaded with (see externalPackages).
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     // Chunks beside the entries: the engine's client finds process.js next to its own module.
     chunkNames: '[name]-[hash]',
     define: { __INSPECTOR_SOURCE_HASH__: JSON.stringify(sourceHash()) },

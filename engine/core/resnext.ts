@@ -11,6 +11,7 @@ import {
   type StageSpec,
 } from '../../shared/modelConfig';
 import { GroupedConv2D } from './groupedConv2d';
+import { sharedZeros } from './sharedZeros';
 import { tf } from './tf';
 
 type SymbolicTensor = tf.SymbolicTensor;
@@ -69,7 +70,7 @@ interface ConvOptions {
 /** The next kernel's initialiser: its seed is drawn either way, so seeds stay in step. */
 function kernelInitializer(names: LayerNamer): ReturnType<typeof tf.initializers.zeros> {
   const seed = names.nextSeed();
-  return names.fill === 'zeros' ? tf.initializers.zeros() : tf.initializers.glorotUniform({ seed });
+  return names.fill === 'zeros' ? sharedZeros() : tf.initializers.glorotUniform({ seed });
 }
 
 /** Conv2D (with bias, `same` padding) → BatchNormalization → optional ReLU, as in the seed. */

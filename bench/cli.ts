@@ -10,7 +10,7 @@
  * Flags: --summary N (default 5) --profile N (warm pairs, default 3) --cold N (default 2).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { median } from '../engine/core/profiler';
@@ -35,8 +35,13 @@ const load = (): number => loadavg()[0];
 interface Timed {
   totalMs: number;
   markMs?: number;
+  /** CPU time of the process and the children it waited for (the engine), where it is known. */
+  cpuMs?: number;
   load: number;
 }
+
+/** GNU time, which reports a run's CPU time, children included; the load does not inflate that. */
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 function timed(
   command: string,
@@ -46,8 +51,9 @@ function timed(
 ): Promise<Timed> {
   const runLoad = load();
   const started = performance.now();
+  const [file, argv] = TIME ? [TIME, ['-f', '@cpu %U %S', command, ...args]] : [command, args];
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(file, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let markMs: number | undefined;
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -60,18 +66,22 @@ function timed(
       if (code !== 0) {
         reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`));
       } else {
-        resolve({ totalMs: performance.now() - started, markMs, load: runLoad });
+        const cpu = /@cpu ([\d.]+) ([\d.]+)/.exec(stderr);
+        const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined;
+        resolve({ totalMs: performance.now() - started, markMs, cpuMs, load: runLoad });
       }
     });
   });
 }
 
-/** The median, range and load of a measure's runs, as a table row's cells. */
+/** The median, range, CPU time and load of a measure's runs, as a table row's cells. */
 function cells(runs: Timed[], pick: (run: Timed) => number): string {
   const values = runs.map(pick);
   const loads = runs.map((run) => run.load);
+  const cpu = runs.map((run) => run.cpuMs ?? NaN);
   return (
     `${seconds(median(values))} | ${seconds(Math.min(...values))}–${seconds(Math.max(...values))} | ` +
+    `${Number.isNaN(median(cpu)) ? 'n/a' : seconds(median(cpu))} | ` +
     `${runs.length} | ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`
   );
 }
@@ -131,13 +141,15 @@ async function main(): Promise<void> {
       '',
       `The CLI bundled by esbuild (\`scripts/cli.mjs\`, rebuilt only when a source changed; the timed runs use a bundle of the benchmark's own), the default model, ${ortThreads()} ONNX Runtime threads. Measured by \`npm run bench:cli\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}; load average (1 min) ${before.toFixed(2)} at the start and ${load().toFixed(2)} at the end.`,
       '',
-      '| Command | Measure | Median | Range | Runs | Load (1 min) |',
-      '|---|---|---|---|---|---|',
+      '| Command | Measure | Median | Range | CPU time, whole run (median) | Runs | Load (1 min) |',
+      '|---|---|---|---|---|---|---|',
       `| \`npm run -s cli -- summary\` | start to exit | ${cells(summaryNpm, (run) => run.totalMs)} |`,
       `| \`node main.js summary\` (the bundle alone) | start to exit | ${cells(summaryNode, (run) => run.totalMs)} |`,
       `| \`profile --backend onnxruntime\`, cache warm | start to the end of the first pass | ${cells(warm, (run) => run.markMs ?? NaN)} |`,
       `| \`profile --backend onnxruntime\`, cache cold | start to the end of the first pass | ${cells(cold, (run) => run.markMs ?? NaN)} |`,
       `| bare ONNX Runtime, the same file (peer) | start to exit after one pass | ${cells(bare, (run) => run.totalMs)} |`,
+      '',
+      "CPU time: user and system time of the whole run, the engine process it waited for included (GNU time), which other programs' load inflates much less than wall time; on an idle machine a run takes about that, less what its two processes do at once.",
       '',
       'Targets:',
       `- \`summary\` ≤ 1.5 s: ${summaryMedian <= TARGETS.summaryMs ? 'met' : '**not met**'} (${seconds(summaryMedian)} through npm)`,

@@ -105,6 +105,12 @@ export interface InspectorApi {
     name: string,
     onProgress?: (sentBytes: number, totalBytes: number) => void,
   ): Promise<UploadedFile>;
+  /**
+   * The path on this machine of a File the person dropped or picked (Electron's
+   * `webUtils.getPathForFile`, called in the preload; no IPC), or '' for a File made in the page.
+   * Present only in Electron.
+   */
+  pathForFile?(file: File): string;
 }
 
 /** A file the browser-mode server holds after `uploadFile`. */
@@ -118,6 +124,7 @@ export interface UploadedFile {
 
 /** The commands of the Electron application menu, as the renderer receives them. */
 export const MENU_COMMANDS = [
+  'file-open',
   'export-png',
   'export-svg',
   'export-summary',

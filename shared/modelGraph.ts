@@ -224,6 +224,39 @@ export function graphTotals(layers: readonly LayerInfo[]): ModelTotals {
   };
 }
 
+/** Where a layer outside every group of a model file sits, as `topSection` names it. */
+export const TOP_LEVEL = 'top level';
+
+/**
+ * The section a layer falls in when layers are grouped or timed by part of the model: ResNeXt's
+ * `input`, `stem`, `stage n` or `head`; for a model read from a file, its outermost group (a
+ * nested model, a name prefix) or TOP_LEVEL.
+ */
+export function topSection(layer: LayerInfo, graph?: Pick<ModelGraph, 'groups'>): string {
+  if (layer.path.section === 'stage') {
+    return `stage ${layer.path.stage}`;
+  }
+  if (layer.path.section !== 'layer') {
+    return layer.path.section;
+  }
+  const outermost = layer.groupPath[0];
+  const group = outermost === undefined ? undefined : graph?.groups.find((g) => g.id === outermost);
+  return group?.label ?? TOP_LEVEL;
+}
+
+/**
+ * Where a layer sits, in words: its ResNeXt path (`stage 3 › block 7 › shortcut`), or for a
+ * model read from a file the labels of its groups (`sequential_1 › model_2`), empty at the top.
+ */
+export function placeLabel(layer: LayerInfo, graph: Pick<ModelGraph, 'groups'>): string {
+  if (layer.path.section !== 'layer') {
+    return pathLabel(layer.path);
+  }
+  return layer.groupPath
+    .map((id) => graph.groups.find((group) => group.id === id)?.label ?? id)
+    .join(' › ');
+}
+
 /** The label of a layer's hierarchy path, e.g. `stage 3 › block 7 › shortcut`. */
 export function pathLabel(path: LayerPath): string {
   if (path.section !== 'stage') {

@@ -2,7 +2,7 @@
  * The text report of a profile run, as the CLI prints it: the backend and why, the whole-pass and
  * layer-by-layer medians and their ratio, the slowest layers, and time per stage and per layer type.
  */
-import type { LayerInfo, ModelGraph } from './modelGraph';
+import { topSection, type LayerInfo, type ModelGraph } from './modelGraph';
 import { pythonShape } from './summaryFormat';
 import type { BackendName, BackendStatus, LayerTiming, ProfileResult } from './profile';
 
@@ -31,9 +31,12 @@ const pad = (text: string, width: number): string =>
   text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 const shapeText = (layer: LayerInfo): string => pythonShape(layer.outputShape);
 
-/** The stage a layer belongs to: `stem`, `stage 1`…`stage 4`, `head` or `input`. */
-export function stageOf(layer: LayerInfo): string {
-  return layer.path.section === 'stage' ? `stage ${layer.path.stage}` : layer.path.section;
+/**
+ * The stage a layer belongs to: `stem`, `stage 1`…`stage 4`, `head` or `input`; for a model read
+ * from a file, its outermost group (shared/modelGraph.ts `topSection`).
+ */
+export function stageOf(layer: LayerInfo, graph?: ModelGraph): string {
+  return topSection(layer, graph);
 }
 
 /** A layer's type for grouping: its class, with grouped convolutions apart from plain ones. */
@@ -47,13 +50,13 @@ export function typeOf(layer: LayerInfo): string {
 export function timeBy(
   timings: readonly LayerTiming[],
   graph: ModelGraph,
-  key: (layer: LayerInfo) => string,
+  key: (layer: LayerInfo, graph: ModelGraph) => string,
 ): GroupTime[] {
   const total = timings.reduce((sum, timing) => sum + timing.medianMs, 0);
   const groups = new Map<string, GroupTime>();
   for (const timing of timings) {
     const layer = graph.layers[timing.layerId];
-    const group = layer ? key(layer) : 'unknown';
+    const group = layer ? key(layer, graph) : 'unknown';
     const entry = groups.get(group) ?? { group, layers: 0, ms: 0, share: 0 };
     entry.layers += 1;
     entry.ms += timing.medianMs;

@@ -5,7 +5,7 @@
  */
 import { csvField } from './csv';
 import type { LayerInfo, ModelGraph, Shape } from './modelGraph';
-import { pathLabel } from './modelGraph';
+import { placeLabel } from './modelGraph';
 
 /** The summary formats the CLI and the exports offer. */
 export const SUMMARY_FORMATS = ['text', 'json', 'csv', 'markdown'] as const;
@@ -91,11 +91,12 @@ export function kerasSummary(graph: ModelGraph): string {
   return `${kerasSummaryLines(graph).join('\n')}\n`;
 }
 
-/** The JSON summary: config, totals and per layer the fields a script needs. */
+/** The JSON summary: config (or file), totals and per layer the fields a script needs. */
 export function summaryObject(graph: ModelGraph) {
   return {
     name: graph.name,
     config: graph.config,
+    ...(graph.file ? { file: graph.file } : {}),
     totals: graph.totals,
     layers: graph.layers.map((layer) => ({
       name: layer.name,
@@ -107,7 +108,11 @@ export function summaryObject(graph: ModelGraph) {
       ...(layer.groups !== undefined ? { groups: layer.groups } : {}),
       inbound: layer.inbound,
       path: layer.path,
+      // A file model's hierarchy is its groups (nested models, name prefixes), not a path.
+      ...(graph.file && layer.groupPath.length > 0 ? { groups: layer.groupPath } : {}),
+      ...(layer.unknownClass ? { unknownClass: true } : {}),
     })),
+    ...(graph.file ? { groups: graph.groups } : {}),
   };
 }
 
@@ -136,7 +141,7 @@ const TABLE_COLUMNS: readonly [string, (layer: LayerInfo, graph: ModelGraph) => 
   ['strides', (layer) => pairText(layer.strides)],
   ['groups', (layer) => (layer.groups === undefined ? '' : String(layer.groups))],
   ['inbound', (layer) => layer.inbound.join(' ')],
-  ['path', (layer) => pathLabel(layer.path)],
+  ['path', (layer, graph) => placeLabel(layer, graph)],
 ];
 
 /** The summary as CSV: a header row, then one row per layer; CRLF line ends. */

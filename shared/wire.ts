@@ -51,6 +51,8 @@ export type PreloadApi = {
 } & {
   onProfileEvents(listener: (events: ProfileEvent[]) => void): () => void;
   onMenu(listener: (command: MenuCommand) => void): () => void;
+  /** The path of a dropped or picked File (webUtils.getPathForFile), '' for one made in the page. */
+  pathForFile(file: File): string;
 };
 
 /** The IPC channel of a call. */

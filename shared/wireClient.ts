@@ -214,6 +214,7 @@ export function fromPreload(preload: PreloadApi): InspectorApi {
     appInfo: () => call('appInfo', () => preload.appInfo()),
     onProfileEvents: (listener) => preload.onProfileEvents(listener),
     onMenu: (listener) => preload.onMenu(listener),
+    pathForFile: (file) => preload.pathForFile(file),
   };
 }
 

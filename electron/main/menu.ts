@@ -33,6 +33,8 @@ export function menuTemplate(
     {
       label: 'File',
       submenu: [
+        item('Open…', 'file-open', 'CmdOrCtrl+O'),
+        { type: 'separator' },
         item('Export PNG…', 'export-png', 'CmdOrCtrl+Shift+P'),
         item('Export SVG…', 'export-svg'),
         item('Export Summary…', 'export-summary', 'CmdOrCtrl+Shift+S'),

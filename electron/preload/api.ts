@@ -39,13 +39,21 @@ const isEvents = (payload: unknown): payload is ProfileEvent[] => Array.isArray(
 const isCommand = (payload: unknown): payload is MenuCommand =>
   (MENU_COMMANDS as readonly unknown[]).includes(payload);
 
-/** Builds the exposed API over an `ipcRenderer`. */
-export function createPreloadApi(ipc: IpcRendererLike): PreloadApi {
+/**
+ * Builds the exposed API over an `ipcRenderer`, with `pathForFile` from Electron's `webUtils`
+ * (a dropped file's path is read in the preload itself: no channel carries it).
+ */
+export function createPreloadApi(
+  ipc: IpcRendererLike,
+  webUtils: { getPathForFile(file: File): string },
+): PreloadApi {
   const calls = Object.fromEntries(
     API_CALLS.map((call) => [call, (...args: unknown[]) => ipc.invoke(ipcChannel(call), ...args)]),
-  ) as unknown as Omit<PreloadApi, 'onProfileEvents' | 'onMenu'>;
+  ) as unknown as Omit<PreloadApi, 'onProfileEvents' | 'onMenu' | 'pathForFile'>;
   return Object.freeze({
     ...calls,
+    // Only a File: webUtils throws on anything else, and the page must not learn why.
+    pathForFile: (file: File) => (file instanceof File ? webUtils.getPathForFile(file) : ''),
     onProfileEvents: (listener: (events: ProfileEvent[]) => void) =>
       subscribe(ipc, IPC_PROFILE_EVENTS, isEvents, listener),
     onMenu: (listener: (command: MenuCommand) => void) =>

@@ -3,7 +3,7 @@
  * Bundled to one CJS file (dist/electron/preload.cjs); a sandboxed preload can require only
  * `electron` and a few built-ins.
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { createPreloadApi } from './api';
 
-contextBridge.exposeInMainWorld('inspector', createPreloadApi(ipcRenderer));
+contextBridge.exposeInMainWorld('inspector', createPreloadApi(ipcRenderer, webUtils));

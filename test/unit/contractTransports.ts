@@ -159,7 +159,11 @@ export async function ipcTransport(
   );
   return {
     name: 'ipc',
-    api: fromPreload(createPreloadApi(fakeIpcRenderer(ipcMain, fromMain))),
+    api: fromPreload(
+      createPreloadApi(fakeIpcRenderer(ipcMain, fromMain), {
+        getPathForFile: (file) => `/dropped/${file.name}`,
+      }),
+    ),
     saved,
     close: async () => {
       stop();

@@ -128,9 +128,25 @@ describe('runs of the window', () => {
 });
 
 describe('preload API', () => {
+  /** Electron's webUtils as the preload sees it: a File from disk has its path. */
+  const webUtils = { getPathForFile: (file: File) => `/home/me/${file.name}` };
+
+  it("gives a dropped File's path from webUtils in the preload, without IPC; '' for anything else", () => {
+    const silent = {
+      invoke: () => Promise.reject(new Error('pathForFile must not use IPC')),
+      on: () => undefined,
+      removeListener: () => undefined,
+    };
+    const api = createPreloadApi(silent, webUtils);
+    expect(api.pathForFile(new File(['x'], 'model.h5'))).toBe('/home/me/model.h5');
+    expect(api.pathForFile({ name: 'model.h5' } as unknown as File)).toBe('');
+  });
+
   it('exposes the named calls and subscriptions only, frozen, never ipcRenderer', () => {
-    const api = createPreloadApi(fakeIpcRenderer(new FakeIpcMain(), new EventEmitter()));
-    expect(Object.keys(api).sort()).toEqual([...API_CALLS, 'onMenu', 'onProfileEvents'].sort());
+    const api = createPreloadApi(fakeIpcRenderer(new FakeIpcMain(), new EventEmitter()), webUtils);
+    expect(Object.keys(api).sort()).toEqual(
+      [...API_CALLS, 'onMenu', 'onProfileEvents', 'pathForFile'].sort(),
+    );
     expect(Object.isFrozen(api)).toBe(true);
     for (const name of ['ipcRenderer', 'invoke', 'send', 'on']) {
       expect(name in api).toBe(false);
@@ -139,7 +155,7 @@ describe('preload API', () => {
 
   it('delivers menu commands it knows, drops others, and unsubscribes', () => {
     const fromMain = new EventEmitter();
-    const api = createPreloadApi(fakeIpcRenderer(new FakeIpcMain(), fromMain));
+    const api = createPreloadApi(fakeIpcRenderer(new FakeIpcMain(), fromMain), webUtils);
     const got: MenuCommand[] = [];
     const stop = api.onMenu((command) => got.push(command));
     fromMain.emit(IPC_MENU, {}, 'view-fit');
@@ -252,6 +268,7 @@ describe('menu', () => {
         template.find((entry) => entry.label === menu)!.submenu as MenuItemConstructorOptions[]
       ).filter((item) => item.click);
     expect(labels('File').map((item) => item.label)).toEqual([
+      'Open…',
       'Export PNG…',
       'Export SVG…',
       'Export Summary…',

@@ -28,11 +28,16 @@ const TYPE_PAINT: Record<string, Omit<Paint, 'text'> & { label: string }> = {
   MaxPooling2D: { fill: '#dcf1f7', stroke: '#2690b5', label: 'Pooling' },
   GlobalAveragePooling2D: { fill: '#dcf1f7', stroke: '#2690b5', label: 'Pooling' },
   Dense: { fill: '#f7def1', stroke: '#b23e98', label: 'Dense' },
+  // A layer of a class the engine does not know (a model file's custom layer): not runnable.
+  Unknown: { fill: '#fff4dc', stroke: '#c77700', label: 'Unknown class: not runnable' },
 };
 const OTHER = { fill: '#eeeeee', stroke: '#8a8a8a', label: 'Other' };
 
 /** The colour key of a layer: its class, with grouped convolutions set apart. */
-export function typeKey(layer: Pick<LayerInfo, 'className' | 'groups'>): string {
+export function typeKey(layer: Pick<LayerInfo, 'className' | 'groups' | 'unknownClass'>): string {
+  if (layer.unknownClass) {
+    return 'Unknown';
+  }
   if (layer.className === 'Conv2D' && (layer.groups ?? 1) > 1) {
     return 'GroupedConv2D';
   }
@@ -47,7 +52,7 @@ export function typePaint(key: string): Paint {
 
 /** The legend for the layers of a graph: one entry per type present, in a fixed order. */
 export function legendFor(
-  layers: readonly Pick<LayerInfo, 'className' | 'groups'>[],
+  layers: readonly Pick<LayerInfo, 'className' | 'groups' | 'unknownClass'>[],
 ): LegendEntry[] {
   const present = new Set(layers.map(typeKey));
   const entries: LegendEntry[] = [];
@@ -103,7 +108,7 @@ function luminance(hex: string): number {
  * heat scale's colour with a border of its type so the kind stays readable.
  */
 export function nodePaint(
-  layer: Pick<LayerInfo, 'className' | 'groups'>,
+  layer: Pick<LayerInfo, 'className' | 'groups' | 'unknownClass'>,
   heat?: number | null,
   stops: readonly string[] = HEAT_STOPS,
 ): Paint {

@@ -50,6 +50,9 @@ export function layerTypeLabel(layer: LayerInfo): string {
   return layer.className;
 }
 
+/** What a layer of a class the engine does not know is marked with, wherever it is shown. */
+export const UNKNOWN_CLASS = 'unknown class: not runnable';
+
 /** The lines of a layer node: `name · type · shape`, then the parameters. */
 export function layerLabelLines(layer: LayerInfo, options: LabelOptions = FULL_LABELS): string[] {
   const first = [
@@ -60,6 +63,10 @@ export function layerLabelLines(layer: LayerInfo, options: LabelOptions = FULL_L
   const lines = [first.join(' · ')];
   if (options.showParams) {
     lines.push(`${formatInteger(layer.params)} params`);
+  }
+  if (layer.unknownClass) {
+    // Said in words as well as drawn: a reader of a PNG or of grey print still sees it.
+    lines.push(UNKNOWN_CLASS);
   }
   return lines.filter(Boolean);
 }

@@ -42,6 +42,8 @@ export interface ViewNode {
   title?: Box;
   /** Marks the node of the layer running now (a profile's execution cursor). */
   cursor?: boolean;
+  /** Marks a layer of a class the engine does not know (drawn dashed: it cannot run). */
+  unknown?: boolean;
 }
 
 /** One visible edge. */
@@ -124,6 +126,7 @@ class LayerNode implements ViewNode {
   readonly id: string;
   readonly layerId: number;
   readonly cursor: boolean;
+  readonly unknown: boolean;
   #lines: string[] | undefined;
   #paint: Paint | undefined;
 
@@ -137,6 +140,7 @@ class LayerNode implements ViewNode {
     this.id = layerNodeId(layer.id);
     this.layerId = layer.id;
     this.cursor = heat?.cursor === layer.id;
+    this.unknown = layer.unknownClass === true;
   }
 
   get lines(): string[] {

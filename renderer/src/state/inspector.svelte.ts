@@ -1,6 +1,6 @@
 // The app's shared state: the model being shown, what is selected, collapsed and searched, and
 // the hooks a profile view uses to recolour the graph and add table columns.
-import type { InspectorApi } from '../../../shared/api';
+import type { InspectorApi, OpenModelSource } from '../../../shared/api';
 import { toErrorInfo, type ApiErrorInfo } from '../../../shared/errors';
 import {
   DEFAULT_CONFIG,
@@ -27,6 +27,10 @@ export class InspectorState {
   config = $state<ModelConfig>({ ...DEFAULT_CONFIG });
   status = $state<LoadStatus>('idle');
   error = $state<ApiErrorInfo | null>(null);
+  /** What the engine is doing while `status` is loading, for the graph's placeholder. */
+  loadingText = $state('Building the model…');
+  /** What `error` is about: a config that could not be built, or a file that could not be opened. */
+  errorContext = $state<'build' | 'open'>('build');
   /** Problems with the config, by field, from local validation or the engine's INVALID_CONFIG. */
   configIssues = $state<ConfigIssue[]>([]);
   graph = $state.raw<ModelGraph | null>(null);
@@ -61,6 +65,7 @@ export class InspectorState {
     const request = ++this.#request;
     this.config = checked.config;
     this.configIssues = [];
+    this.loadingText = 'Building the model…';
     this.status = 'loading';
     // ELK lays out the expected graph while the engine builds the model.
     prefetchLayout(checked.config);
@@ -77,11 +82,50 @@ export class InspectorState {
       }
       const info = toErrorInfo(error);
       this.error = info;
+      this.errorContext = 'build';
       this.status = 'error';
       if (info.code === 'INVALID_CONFIG') {
         this.configIssues = [{ field: 'config', message: info.message }];
       }
     }
+  }
+
+  /**
+   * Opens a model file (a path, or uploads) and shows it. The model shown stays while it opens,
+   * and stays when it fails, with the engine's message; stale answers are dropped.
+   */
+  async openModel(source: OpenModelSource): Promise<'opened' | 'failed' | 'stale'> {
+    const request = ++this.#request;
+    this.loadingText = 'Opening the model file…';
+    this.status = 'loading';
+    this.error = null;
+    try {
+      const graph = await this.api.openModel(source);
+      if (request !== this.#request) {
+        return 'stale';
+      }
+      this.show(graph);
+      return 'opened';
+    } catch (error) {
+      if (request !== this.#request) {
+        return 'stale';
+      }
+      this.failOpen(toErrorInfo(error));
+      return 'failed';
+    }
+  }
+
+  /** Hides the error banner; the model shown is ready as it was. */
+  dismissError(): void {
+    this.error = null;
+    this.status = this.graph ? 'ready' : 'idle';
+  }
+
+  /** Shows why a model file could not be opened; the model shown stays. */
+  failOpen(info: ApiErrorInfo): void {
+    this.error = info;
+    this.errorContext = 'open';
+    this.status = 'error';
   }
 
   /** Shows a described graph, resetting selection, collapse and heat. */

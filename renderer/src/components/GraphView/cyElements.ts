@@ -28,7 +28,7 @@ function nodeData(node: ViewNode): Record<string, unknown> {
 function nodeClasses(node: ViewNode, standIn: boolean): string {
   const cursor = node.cursor ? ' cursor' : '';
   if (node.kind === 'layer') {
-    return `layer${cursor}`;
+    return `layer${cursor}${node.unknown ? ' unknown' : ''}`;
   }
   const state = node.collapsed ? 'collapsed' : standIn ? 'expanded lod' : 'expanded';
   return ['group', node.groupKind, state].join(' ') + cursor;

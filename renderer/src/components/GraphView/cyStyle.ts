@@ -30,6 +30,11 @@ export const GRAPH_STYLE: StylesheetJson = [
     style: { width: 'data(w)', height: 'data(h)', 'corner-radius': '6px', 'z-index': 10 },
   },
   {
+    // A layer of unknown class: dashed, for it is described from the file but cannot run.
+    selector: 'node.layer.unknown',
+    style: { 'border-style': 'dashed', 'border-width': 2 },
+  },
+  {
     // An expanded group: a frame behind its layers with its title inside the top padding.
     selector: 'node.group.expanded',
     style: {

@@ -1,6 +1,6 @@
 // The rows of the summary table: filtered, sorted and, if asked, grouped by stage with a header
 // per group. Pure, so the virtualised view only slices what this returns.
-import type { LayerInfo, ModelGraph } from '../../../../shared/modelGraph';
+import { topSection, type LayerInfo, type ModelGraph } from '../../../../shared/modelGraph';
 import type { SearchQuery } from '../../graph/search';
 import { searchFields } from '../../graph/search';
 import { isGroupedConv } from '../../lib/cardinality';
@@ -28,9 +28,12 @@ export interface RowOptions {
   groupedOnly?: boolean;
 }
 
-/** The group a layer falls in when grouping by stage: input, stem, stage n, head. */
-export function sectionKey(layer: LayerInfo): string {
-  return layer.path.section === 'stage' ? `stage ${layer.path.stage}` : layer.path.section;
+/**
+ * The group a layer falls in when grouping by stage: input, stem, stage n, head; for a model read
+ * from a file, its outermost group (a nested model, a name prefix) or `top level`.
+ */
+export function sectionKey(layer: LayerInfo, graph?: Pick<ModelGraph, 'groups'>): string {
+  return topSection(layer, graph);
 }
 
 function compare(a: number | string, b: number | string): number {
@@ -80,11 +83,11 @@ export function buildRows(
   }
   const groups = new Map<string, LayerInfo[]>();
   for (const layer of kept) {
-    const key = sectionKey(layer);
+    const key = sectionKey(layer, graph);
     groups.set(key, []);
   }
   for (const layer of sorted) {
-    groups.get(sectionKey(layer))?.push(layer);
+    groups.get(sectionKey(layer, graph))?.push(layer);
   }
   const rows: TableRow[] = [];
   for (const [key, layers] of groups) {

@@ -1,311 +1,282 @@
 // `npm run bench:renderer`: the renderer's speed in Debian's Chromium, written to its section of
 // docs/BENCHMARKS.md. It serves the built renderer (dist/renderer) under the app's CSP and answers
 // the page's WebSocket itself with a ModelGraph computed by arithmetic (test/unit/rendererFixtures),
-// so what is timed is the renderer alone, not the engine building a model. Measured:
-//   - cold render: from the graph's arrival (User Timing mark `inspector:graph-received`) to the
-//     first frame painted with it (`inspector:graph-drawn`), in a fresh browser context each time;
-//   - collapsing and expanding a stage: from the click to the second frame after it;
-//   - the longest main-thread task while the graph is laid out and drawn (PerformanceObserver
-//     `longtask`; ELK runs in a worker, so this is the main thread's share);
-//   - a 3,000+-layer variant (stages repeated) laid out and drawn without a stack overflow.
+// so what is timed is the renderer alone, not the engine building a model. Measured, each as a
+// median with its spread over runs, with the load average before and after:
+//   - first render: from the graph's arrival (User Timing `inspector:graph-received`) to the frame
+//     painted with everything in view (`inspector:graph-view-drawn`), the graph answering input;
+//     and to the frame with every element the view draws (`inspector:graph-drawn`); described at
+//     once (no head start) and after 2 s (the app had idle time first), in a fresh context each;
+//   - the longest main-thread task from page load to the graph drawn (PerformanceObserver);
+//   - collapsing and expanding a stage: from the click to the second frame after it is drawn;
+//   - frames a second while dragging the view and while zooming with the wheel;
+//   - the whole-graph PNG at 2× and an A3 poster at 2×, from the click to the file's bytes, with
+//     the PNG encoded on the page (the app before) as the peer;
+//   - a generated 10,015-layer variant (1,000 blocks) likewise.
 // Flags: --no-build (use dist/renderer as it is), --runs N (cold renders per model, default 5),
 // --print (print the section, leave docs/BENCHMARKS.md alone), --default-only (ResNeXt-101
 // described at once, nothing else: for trying a change).
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { contentSecurityPolicy } from '../shared/csp';
-import type { ModelConfig } from '../shared/modelConfig';
-import { syntheticGraph } from '../test/unit/rendererFixtures';
-import { sectionMarkers, writeSection } from './benchmarksFile';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { writeSection } from './benchmarksFile';
+import { section, spread, type Row, type Scenario } from './rendererReport';
+import {
+  exportPng,
+  framesDuring,
+  longTasks,
+  marks,
+  openApp,
+  pan,
+  serve,
+  toggle,
+  zoom,
+} from './rendererPage';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist/renderer');
 const DOC = path.join(ROOT, 'docs/BENCHMARKS.md');
 const PORT = 7450;
-const LIMITS = { coldMs: 1000, toggleMs: 300, blockMs: 200 };
-const BIG_BLOCKS = [3, 4, 23, 3, 100, 100, 70];
-const { start: START, end: END } = sectionMarkers('renderer');
+const DEFAULT_BLOCKS = [3, 4, 23, 3];
+const BIG_BLOCKS = [100, 300, 400, 200];
+const LIMITS = {
+  firstMs: 300,
+  taskMs: 50,
+  bigFirstMs: 2000,
+  fps: 50,
+  bigToggleMs: 100,
+  pngMs: 2000,
+};
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
 
+const load = (): number => loadavg()[0];
+
 interface Cold {
-  coldMs: number;
+  firstMs: number;
+  allMs: number;
   layoutMs: number;
-  navigationToDrawnMs: number;
-  longestBlockMs: number;
+  loadToFirstMs: number;
+  longestMs: number;
+  longCount: number;
+  longestCpuMs: number;
+  overFiftyCpu: number;
   errors: string[];
 }
 
-interface Toggle {
-  collapseMs: number[];
-  expandMs: number[];
-  longestBlockMs: number;
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-};
-
-function serve(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', `http://127.0.0.1:${PORT}`);
-    const file = path.join(DIST, url.pathname === '/' ? 'index.html' : url.pathname);
-    if (!file.startsWith(DIST) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    void readFile(file).then((body) => {
-      response.writeHead(200, {
-        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'content-security-policy': contentSecurityPolicy(),
-      });
-      response.end(body);
-    });
-  });
-  return new Promise((resolve) => server.listen(PORT, '127.0.0.1', () => resolve(server)));
-}
-
-/** Answers the page's API calls: describe gets the synthetic graph with the given blocks. */
-// In-page code is passed as text: this file is type-checked as Node code, without the DOM.
-const OBSERVE_LONG_TASKS = `
-  globalThis.longTasks = [];
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      globalThis.longTasks.push({ start: entry.startTime, duration: entry.duration });
-    }
-  }).observe({ type: 'longtask', buffered: true });`;
-
-const READ_MARKS = `Object.fromEntries(
-  ['graph-received', 'layout-prefetched', 'layout-done', 'graph-drawn'].map((name) => [
-    name,
-    performance.getEntriesByName('inspector:' + name)[0]?.startTime ?? NaN,
-  ]))`;
-
-/** The longest task that overlaps [start, end]; tasks under 50 ms are not reported, so 0 means none. */
-const longestTaskBetween = (
-  start: number,
-  end: number,
-): string => `Math.max(0, ...globalThis.longTasks
-  .filter((task) => task.start + task.duration >= ${start} && task.start <= ${end})
-  .map((task) => task.duration))`;
-
-/** Clicks a section chip, waits for cytoscape to hold the change in full, then for two frames. */
-const clickAndSettle = (group: string): string => `(async () => {
-  const graph = document.querySelector('.graph');
-  const before = graph.dataset.layerNodes;
-  const start = performance.now();
-  document.querySelector('button[data-group="${group}"]').click();
-  while (graph.dataset.layerNodes === before || graph.dataset.ready !== 'true') {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-  return performance.now() - start;
-})()`;
-
-/** Opens the app; its API answers describe with the synthetic graph after `delayMs`. */
-async function openApp(
-  where: Browser | BrowserContext,
-  blocks: number[],
-  delayMs: number,
-): Promise<{ page: Page; errors: string[] }> {
-  // A fresh context is a first visit; an old one keeps its localStorage (layouts) as a reload does.
-  const context =
-    'newContext' in where
-      ? await where.newContext({ viewport: { width: 1600, height: 1000 } })
-      : where;
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') {
-      errors.push(message.text());
-    }
-  });
-  await page.addInitScript(OBSERVE_LONG_TASKS);
-  await page.routeWebSocket(/\/ws/, (socket) => {
-    socket.onMessage((message) => {
-      const call = JSON.parse(String(message)) as { id: number; call: string; args: unknown[] };
-      const value =
-        call.call === 'describe'
-          ? syntheticGraph({ blocks, config: call.args[0] as ModelConfig })
-          : call.call === 'backends'
-            ? []
-            : null;
-      const reply = JSON.stringify({ type: 'result', id: call.id, result: { ok: true, value } });
-      setTimeout(() => socket.send(reply), call.call === 'describe' ? delayMs : 0);
-    });
-  });
-  await page.goto(`http://127.0.0.1:${PORT}/?token=bench-token-0123456789`);
-  return { page, errors };
-}
-
-async function marks(page: Page): Promise<Record<string, number>> {
-  // Polled from here: waitForFunction would evaluate text in the page, which the CSP forbids.
-  const deadline = Date.now() + 180_000;
-  while (
-    !(await page.evaluate<boolean>(
-      "performance.getEntriesByName('inspector:graph-drawn').length > 0",
-    ))
-  ) {
-    if (Date.now() > deadline) {
-      throw new Error('The graph was not drawn within 3 minutes.');
-    }
-    await page.waitForTimeout(100);
-  }
-  return page.evaluate<Record<string, number>>(READ_MARKS);
-}
-
 async function coldRender(
-  browser: Browser | BrowserContext,
-  blocks: number[],
+  browser: Browser,
+  blocks: readonly number[],
   delayMs: number,
 ): Promise<Cold & { page: Page }> {
-  const { page, errors } = await openApp(browser, blocks, delayMs);
+  const {
+    page,
+    errors,
+    tasks: traced,
+  } = await openApp(browser, PORT, {
+    blocks,
+    delayMs,
+    trace: true,
+  });
   const mark = await marks(page);
-  if (process.env.BENCH_MARKS) {
-    console.log(JSON.stringify(mark));
-  }
+  const tasks = await longTasks(page, 0, mark['graph-drawn']);
+  const cpu = await traced();
   return {
     page,
-    coldMs: mark['graph-drawn'] - mark['graph-received'],
+    firstMs: mark['graph-view-drawn'] - mark['graph-received'],
+    allMs: mark['graph-drawn'] - mark['graph-received'],
     layoutMs: mark['layout-done'] - mark['graph-received'],
-    navigationToDrawnMs: mark['graph-drawn'],
-    longestBlockMs: await page.evaluate<number>(
-      longestTaskBetween(mark['graph-received'], mark['graph-drawn']),
-    ),
+    loadToFirstMs: mark['graph-view-drawn'],
+    longestMs: tasks.longest,
+    longCount: tasks.count,
+    longestCpuMs: cpu?.longestCpuMs ?? NaN,
+    overFiftyCpu: cpu?.overFiftyCpu ?? NaN,
     errors,
   };
 }
 
-async function toggles(page: Page, group: string, times: number): Promise<Toggle> {
-  const start = await page.evaluate<number>('performance.now()');
-  const collapseMs: number[] = [];
-  const expandMs: number[] = [];
-  for (let i = 0; i < times; i += 1) {
-    collapseMs.push(await page.evaluate<number>(clickAndSettle(group)));
-    await page.waitForTimeout(150);
-    expandMs.push(await page.evaluate<number>(clickAndSettle(group)));
-    await page.waitForTimeout(150);
-  }
-  const end = await page.evaluate<number>('performance.now()');
-  return {
-    collapseMs,
-    expandMs,
-    longestBlockMs: await page.evaluate<number>(longestTaskBetween(start, end)),
-  };
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
-const ms = (value: number): string => `${Math.round(value)} ms`;
-const verdict = (value: number, limit: number): string => (value <= limit ? 'pass' : '**over**');
-
-async function measure(
+async function measureScenario(
   browser: Browser,
   label: string,
-  blocks: number[],
-  options: { group: string; count: number; delayMs: number },
-) {
+  blocks: readonly number[],
+  options: { count: number; delayMs: number; group: string; big: boolean; interact: boolean },
+): Promise<Scenario> {
+  const loadBefore = load();
   const colds: Cold[] = [];
-  let toggled: Toggle | undefined;
-  let layers = 0;
-  let reopened: Cold | undefined;
+  const rows: Row[] = [];
+  let last: Page | null = null;
   for (let run = 0; run < options.count; run += 1) {
     const cold = await coldRender(browser, blocks, options.delayMs);
     colds.push(cold);
-    if (run === options.count - 1) {
-      layers = Number(await cold.page.locator('.graph').getAttribute('data-layer-nodes'));
-      toggled = await toggles(cold.page, options.group, 3);
-      reopened = await coldRender(cold.page.context(), blocks, options.delayMs);
-    }
-    await cold.page.context().close();
     console.log(
-      `${label} run ${run + 1}: cold ${ms(cold.coldMs)}, longest block ${ms(cold.longestBlockMs)}`,
+      `${label} run ${run + 1}: first render ${Math.round(cold.firstMs)} ms, all ${Math.round(cold.allMs)} ms, longest task ${Math.round(cold.longestMs)} ms (CPU ${Math.round(cold.longestCpuMs)} ms) (load ${load().toFixed(1)})`,
     );
+    if (run < options.count - 1 || !options.interact) {
+      await cold.page.context().close();
+    } else {
+      last = cold.page;
+    }
   }
+  const first = options.big ? LIMITS.bigFirstMs : LIMITS.firstMs;
+  rows.push(
+    {
+      measure: 'first render: everything in view drawn',
+      value: spread(colds.map((c) => c.firstMs)),
+      unit: 'ms',
+      target: { limit: first, below: true },
+    },
+    {
+      measure: 'every element drawn (the rest fills in off screen)',
+      value: spread(colds.map((c) => c.allMs)),
+      unit: 'ms',
+    },
+    {
+      measure: 'of which layout (composed on the main thread, in slices)',
+      value: spread(colds.map((c) => c.layoutMs)),
+      unit: 'ms',
+    },
+    {
+      measure: 'page load to first render',
+      value: spread(colds.map((c) => c.loadToFirstMs)),
+      unit: 'ms',
+    },
+    {
+      measure: 'longest main-thread task, page load to all drawn (wall time)',
+      value: spread(colds.map((c) => c.longestMs)),
+      unit: 'ms',
+      target: { limit: LIMITS.taskMs, below: true },
+    },
+    {
+      measure: 'the same, its CPU time (a wait for a busy core not counted)',
+      value: spread(colds.map((c) => c.longestCpuMs)),
+      unit: 'ms',
+      target: { limit: LIMITS.taskMs, below: true },
+    },
+    {
+      measure: 'tasks over 50 ms: by wall time, by CPU time',
+      value: `${spread(colds.map((c) => c.longCount)).median}, ${spread(colds.map((c) => c.overFiftyCpu)).median} (medians)`,
+      unit: '',
+    },
+  );
+  if (last) {
+    rows.push(...(await interactions(last, options)));
+    await last.context().close();
+  }
+  const errors = colds.flatMap((cold) => cold.errors);
   return {
     label,
-    blocks,
-    layers,
-    colds,
-    toggled: toggled!,
-    reopened: reopened!,
-    group: options.group,
+    rows,
+    loadBefore,
+    loadAfter: load(),
+    errors,
+    firstMedian: spread(colds.map((c) => c.firstMs)).median,
   };
 }
 
-type Result = Awaited<ReturnType<typeof measure>>;
+async function interactions(page: Page, options: { group: string; big: boolean }): Promise<Row[]> {
+  const rows: Row[] = [];
+  const collapse: number[] = [];
+  const expand: number[] = [];
+  const start = await page.evaluate<number>('performance.now()');
+  for (let i = 0; i < 3; i += 1) {
+    collapse.push(await toggle(page, options.group));
+    await page.waitForTimeout(200);
+    expand.push(await toggle(page, options.group));
+    await page.waitForTimeout(200);
+  }
+  const tasks = await longTasks(page, start, await page.evaluate<number>('performance.now()'));
+  const toggleTarget = options.big ? { limit: LIMITS.bigToggleMs, below: true } : undefined;
+  const stage = options.group.replace('g:s', 'stage ');
+  rows.push(
+    { measure: `collapse ${stage}`, value: spread(collapse), unit: 'ms', target: toggleTarget },
+    { measure: `expand ${stage} again`, value: spread(expand), unit: 'ms', target: toggleTarget },
+    {
+      measure: 'longest task while collapsing and expanding',
+      value: `${Math.round(tasks.longest)} ms`,
+      unit: '',
+    },
+  );
+  const pans = [];
+  const zooms = [];
+  for (let i = 0; i < 3; i += 1) {
+    pans.push(await framesDuring(page, () => pan(page, i % 2 === 0)));
+    zooms.push(await framesDuring(page, () => zoom(page)));
+  }
+  const fpsTarget = { limit: LIMITS.fps, below: false };
+  rows.push(
+    {
+      measure: 'frames a second while dragging the view',
+      value: spread(pans.map((p) => p.fps)),
+      unit: 'fps',
+      target: fpsTarget,
+    },
+    {
+      measure: 'slowest frames while dragging (95th percentile)',
+      value: spread(pans.map((p) => p.p95)),
+      unit: 'ms',
+    },
+    {
+      measure: 'frames a second while zooming with the wheel',
+      value: spread(zooms.map((z) => z.fps)),
+      unit: 'fps',
+      target: fpsTarget,
+    },
+    {
+      measure: 'longest task while dragging and zooming',
+      value: `${Math.round(Math.max(...pans.map((p) => p.longest), ...zooms.map((z) => z.longest)))} ms`,
+      unit: '',
+    },
+  );
+  if (!options.big) {
+    rows.push(...(await exports(page)));
+  }
+  return rows;
+}
 
-function section(results: Result[], chromiumVersion: string): string {
-  const cpus = `${availableParallelism()}-core`;
-  const load = loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' / ');
-  const rows = results.flatMap((result) => {
-    const cold = result.colds.map((entry) => entry.coldMs);
-    const block = Math.max(
-      ...result.colds.map((entry) => entry.longestBlockMs),
-      result.toggled.longestBlockMs,
-    );
-    const collapse = Math.max(...result.toggled.collapseMs);
-    const expand = Math.max(...result.toggled.expandMs);
-    const errors = result.colds.flatMap((entry) => entry.errors);
-    const small = result.layers <= 400;
-    const coldLimit = small ? LIMITS.coldMs : Number.POSITIVE_INFINITY;
-    const toggleTarget = (value: number) =>
-      small ? `≤ ${LIMITS.toggleMs} ms: ${verdict(value, LIMITS.toggleMs)}` : 'no limit';
-    return [
-      `| ${result.label} | cold render (median of ${cold.length}, max) | ${ms(median(cold))}, ${ms(Math.max(...cold))} | ${Number.isFinite(coldLimit) ? `≤ ${coldLimit} ms: ${verdict(median(cold), coldLimit)}` : 'no limit'} |`,
-      `| ${result.label} | reopened: layout from localStorage, no ELK | ${ms(result.reopened.coldMs)} | |`,
-      `| ${result.label} | of which ELK layout in the worker (median) | ${ms(median(result.colds.map((entry) => entry.layoutMs)))} | |`,
-      `| ${result.label} | page load to graph painted (median) | ${ms(median(result.colds.map((entry) => entry.navigationToDrawnMs)))} | |`,
-      `| ${result.label} | collapse ${result.group.slice(2).replace('s', 'stage ')} (max of 3) | ${ms(collapse)} | ${toggleTarget(collapse)} |`,
-      `| ${result.label} | expand it again (max of 3) | ${ms(expand)} | ${toggleTarget(expand)} |`,
-      `| ${result.label} | longest main-thread task, load to collapse | ${ms(block)} | ≤ ${LIMITS.blockMs} ms: ${verdict(block, LIMITS.blockMs)} |`,
-      `| ${result.label} | page errors (a stack overflow would show here) | ${errors.length === 0 ? 'none' : errors.join('; ')} | none |`,
-    ];
-  });
+async function exports(page: Page): Promise<Row[]> {
+  const worker = [];
+  const onPage = [];
+  const poster = [];
+  for (let i = 0; i < 3; i += 1) {
+    worker.push(await exportPng(page, false));
+    poster.push(await exportPng(page, true));
+  }
+  await page.evaluate("localStorage.setItem('inspector.pngEncoder', 'page')");
+  for (let i = 0; i < 3; i += 1) {
+    onPage.push(await exportPng(page, false));
+  }
+  await page.evaluate("localStorage.removeItem('inspector.pngEncoder')");
+  const ms = (list: { ms: number }[]) => spread(list.map((entry) => entry.ms));
+  const ratio = ms(worker).median / ms(onPage).median;
+  const phases = worker[worker.length - 1].worker;
   return [
-    START,
-    '## Renderer',
-    '',
-    [
-      `Measured by \`npm run bench:renderer\` (bench/renderer.ts) on ${new Date().toISOString().slice(0, 10)}`,
-      `in ${chromiumVersion}, headless, 1600×1000, on a ${cpus} machine shared with other work`,
-      `(load average ${load} at the end of the run). The page is the built renderer under the`,
-      "app's CSP; its API answers describe with a ModelGraph computed by arithmetic (the same 345",
-      "layers and 44,384,488 parameters as the engine's), at once or after 2 s. The real engine",
-      'takes 3–14 s here to build and describe ResNeXt-101. Meanwhile the app lays out, in its',
-      'ELK worker, the graph it predicts from the config (shared/predictGraph.ts; the same graph',
-      'as the engine describes, checked layer by layer for five configs), keyed by everything a',
-      'layout depends on: when the described graph arrives its layout is ready (after 2 s) or',
-      'running (at once: ELK cold, started a moment earlier). Times run from the graph reaching',
-      'the page to the frame painted with its last element. ELK runs in a Web Worker; the main',
-      'thread measures labels, derives positions and adds elements to cytoscape a slice per frame',
-      '(60 at first, then sized for ~110 ms frames, 30–480). A layout is also kept in',
-      'localStorage: a reopened model skips ELK.',
-    ].join(' '),
-    '',
-    '| model | measure | result | target |',
-    '|---|---|---|---|',
-    ...rows,
-    '',
-    `The large variant repeats stages to ${results[2]?.layers ?? '3,000+'} layers (blocks ${BIG_BLOCKS.join(', ')}).`,
-    'Collapsing re-uses the layout with every group expanded (no new ELK run): what follows the group moves up.',
-    END,
-  ].join('\n');
+    {
+      measure: `whole-graph PNG at 2× (${worker[0].size} px), painted and encoded in a worker`,
+      value: ms(worker),
+      unit: 'ms',
+      target: { limit: LIMITS.pngMs, below: true },
+    },
+    {
+      measure: 'the same PNG encoded on the page (the app before; peer)',
+      value: ms(onPage),
+      unit: 'ms',
+    },
+    { measure: 'worker ÷ page (medians)', value: `×${ratio.toFixed(2)}`, unit: '' },
+    {
+      measure: 'in the worker: paint, encode (last run)',
+      value: phases ? `${Math.round(phases.paint)} ms, ${Math.round(phases.encode)} ms` : 'n/a',
+      unit: '',
+    },
+    {
+      measure: `A3 poster at 2× (${poster[0].size} px)`,
+      value: ms(poster),
+      unit: 'ms',
+      target: { limit: LIMITS.pngMs, below: true },
+    },
+  ];
 }
 
 async function main(): Promise<void> {
@@ -318,34 +289,37 @@ async function main(): Promise<void> {
       throw new Error('The renderer did not build; see the output above.');
     }
   }
-  const server = await serve();
+  const server = await serve(DIST, PORT);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
   try {
+    const common = { count: runs, group: 'g:s3', big: false };
     const results = [
-      await measure(browser, 'ResNeXt-101, describe at once', [3, 4, 23, 3], {
-        group: 'g:s3',
-        count: runs,
+      await measureScenario(browser, 'ResNeXt-101, described at once', DEFAULT_BLOCKS, {
+        ...common,
         delayMs: 0,
+        interact: !args.includes('--default-only'),
       }),
     ];
     if (!args.includes('--default-only')) {
       results.push(
-        await measure(browser, 'ResNeXt-101, describe after 2 s', [3, 4, 23, 3], {
-          group: 'g:s3',
-          count: runs,
+        await measureScenario(browser, 'ResNeXt-101, described after 2 s', DEFAULT_BLOCKS, {
+          ...common,
           delayMs: 2000,
+          interact: false,
         }),
-        await measure(browser, 'generated, 3,045 layers', BIG_BLOCKS, {
-          group: 'g:s5',
+        await measureScenario(browser, 'generated, 10,015 layers', BIG_BLOCKS, {
           count: Math.min(runs, 3),
-          delayMs: 2000,
+          group: 'g:s3',
+          big: true,
+          delayMs: 0,
+          interact: true,
         }),
       );
     }
-    const text = section(results, `Chromium ${browser.version()}`);
+    const text = section(results, `Chromium ${browser.version()}`, BIG_BLOCKS);
     if (args.includes('--print')) {
       console.log(`\n${text}`);
     } else {

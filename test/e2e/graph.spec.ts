@@ -110,6 +110,34 @@ test('an exported PNG is a valid PNG of the graph, with its aspect', async ({ pa
   expect(bytes.length).toBeGreaterThan(100_000);
 });
 
+test('a poster export wraps the graph into columns with the proportions of an A3 sheet', async ({
+  page,
+}) => {
+  await openDefault(page);
+  await page.getByRole('button', { name: 'Export diagram…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export diagram' });
+  await dialog.getByLabel('Poster').check();
+  await dialog.locator('#export-paper').selectOption('a3');
+  await dialog.getByLabel('Scale').selectOption('1');
+  const fit = dialog.getByTestId('poster-fit');
+  await expect(fit).toContainText('A3');
+  expect(Number(await fit.getAttribute('data-columns'))).toBeGreaterThan(2);
+  const plan = dialog.getByTestId('export-plan').locator('span[data-width]');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.getByRole('button', { name: 'Export PNG' }).click(),
+  ]);
+  const bytes = readFileSync((await download.path())!);
+  expect(download.suggestedFilename()).toBe('resnext101_32x4d_poster_a3.png');
+  expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  expect(width).toBe(Number(await plan.getAttribute('data-width')));
+  expect(height).toBe(Number(await plan.getAttribute('data-height')));
+  const ratio = Math.max(width, height) / Math.min(width, height);
+  expect(ratio).toBeCloseTo(420 / 297, 2);
+});
+
 test('a layer named like markup is shown as text, never as markup', async ({ page }) => {
   const alerts: string[] = [];
   page.on('dialog', (dialog) => {

@@ -5,9 +5,20 @@ import { renderPng, toBase64, type PngPlan } from './png';
 import type { PngAnswer, PngRequest } from './pngWorker';
 import type { Scene } from './scene';
 
+/** Set to `page` in localStorage, PNGs are encoded on the page: the benchmark's peer. */
+export const PNG_ENCODER_KEY = 'inspector.pngEncoder';
+
+function onPage(): boolean {
+  try {
+    return globalThis.localStorage?.getItem(PNG_ENCODER_KEY) === 'page';
+  } catch {
+    return false;
+  }
+}
+
 /** Paints and encodes a scene as planned; resolves to the PNG as base64. */
 export function encodeScenePng(scene: Scene, plan: PngPlan): Promise<string> {
-  if (typeof Worker === 'undefined' || typeof OffscreenCanvas === 'undefined') {
+  if (typeof Worker === 'undefined' || typeof OffscreenCanvas === 'undefined' || onPage()) {
     return renderPng(scene, plan).then(toBase64);
   }
   const worker = new Worker(new URL('./pngWorker.ts', import.meta.url), {

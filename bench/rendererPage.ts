@@ -1,0 +1,293 @@
+// The page side of `npm run bench:renderer`: serving the built renderer under the app's CSP,
+// answering its API with a graph computed by arithmetic, and the measurements taken in the page
+// (User Timing marks, long tasks, frames while panning and zooming, exports). In-page code is
+// passed as text: this file is type-checked as Node code, without the DOM.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { contentSecurityPolicy } from '../shared/csp';
+import type { ModelConfig } from '../shared/modelConfig';
+import { syntheticGraph } from '../test/unit/rendererFixtures';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.wasm': 'application/wasm',
+};
+
+/** Serves the built renderer on 127.0.0.1 under the app's Content-Security-Policy. */
+export function serve(root: string, port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    const file = path.join(root, url.pathname === '/' ? 'index.html' : url.pathname);
+    if (!file.startsWith(root) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    void readFile(file).then((body) => {
+      response.writeHead(200, {
+        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'content-security-policy': contentSecurityPolicy(),
+      });
+      response.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+const OBSERVE_LONG_TASKS = `
+  globalThis.longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      globalThis.longTasks.push({ start: entry.startTime, duration: entry.duration });
+    }
+  }).observe({ type: 'longtask', buffered: true });`;
+
+/** Options of a page: the graph's blocks, when describe answers, localStorage to set first. */
+export interface OpenOptions {
+  blocks: readonly number[];
+  delayMs: number;
+  storage?: Record<string, string>;
+  /** Record a trace from navigation on, for the CPU time of each main-thread task. */
+  trace?: boolean;
+}
+
+/** The main thread's tasks since navigation: the longest by wall time and by its own CPU time. */
+export interface TaskTimes {
+  longestWallMs: number;
+  longestCpuMs: number;
+  overFiftyCpu: number;
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/** Opens the app in a fresh context (a first visit) or an old one (a reload). */
+export async function openApp(
+  where: Browser | BrowserContext,
+  port: number,
+  options: OpenOptions,
+): Promise<{ page: Page; errors: string[]; tasks: () => Promise<TaskTimes | null> }> {
+  const context =
+    'newContext' in where
+      ? await where.newContext({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true })
+      : where;
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') {
+      errors.push(message.text());
+    }
+  });
+  await page.addInitScript(OBSERVE_LONG_TASKS);
+  if (options.storage) {
+    await page.addInitScript(
+      `for (const [key, value] of Object.entries(${JSON.stringify(options.storage)})) localStorage.setItem(key, value);`,
+    );
+  }
+  // Computed once per page, before navigation: the arithmetic is not what is measured.
+  const graphs = new Map<string, unknown>();
+  await page.routeWebSocket(/\/ws/, (socket) => {
+    socket.onMessage((message) => {
+      const call = JSON.parse(String(message)) as { id: number; call: string; args: unknown[] };
+      let value: unknown = null;
+      if (call.call === 'describe') {
+        const key = JSON.stringify(call.args[0]);
+        value =
+          graphs.get(key) ??
+          syntheticGraph({ blocks: options.blocks, config: call.args[0] as ModelConfig });
+        graphs.set(key, value);
+      } else if (call.call === 'backends') {
+        value = [];
+      }
+      const reply = JSON.stringify({ type: 'result', id: call.id, result: { ok: true, value } });
+      setTimeout(() => socket.send(reply), call.call === 'describe' ? options.delayMs : 0);
+    });
+  });
+  const tasks = options.trace ? await startTrace(page) : async () => null;
+  await page.goto(`http://127.0.0.1:${port}/?token=bench-token-0123456789`);
+  return { page, errors, tasks };
+}
+
+/**
+ * Traces the page's top-level tasks; the function it returns stops the trace and reads it. On a
+ * machine shared with other work a task's wall time includes waiting for a core; its CPU time
+ * (the trace's thread duration) does not.
+ */
+async function startTrace(page: Page): Promise<() => Promise<TaskTimes>> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (event) => {
+    events.push(...(event.value as unknown as TraceEvent[]));
+  });
+  await cdp.send('Tracing.start', {
+    categories: 'toplevel,disabled-by-default-devtools.timeline',
+    transferMode: 'ReportEvents',
+  });
+  return async () => {
+    const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    await complete;
+    const threads = new Map<string, string>();
+    for (const event of events) {
+      if (event.name === 'thread_name') {
+        threads.set(`${event.pid}:${event.tid}`, event.args?.name ?? '');
+      }
+    }
+    const main = events.filter(
+      (event) =>
+        event.ph === 'X' &&
+        event.name === 'RunTask' &&
+        threads.get(`${event.pid}:${event.tid}`) === 'CrRendererMain',
+    );
+    const cpu = main.map((event) => (event.tdur ?? 0) / 1000);
+    return {
+      longestWallMs: Math.max(0, ...main.map((event) => (event.dur ?? 0) / 1000)),
+      longestCpuMs: Math.max(0, ...cpu),
+      overFiftyCpu: cpu.filter((ms) => ms > 50).length,
+    };
+  };
+}
+
+const MARKS = ['graph-received', 'layout-done', 'graph-view-drawn', 'graph-drawn'];
+
+/** The app's User Timing marks (ms from navigation), once the graph is drawn. */
+export async function marks(page: Page): Promise<Record<string, number>> {
+  // Polled from here: waitForFunction would evaluate text in the page, which the CSP forbids.
+  const deadline = Date.now() + 180_000;
+  while (
+    !(await page.evaluate<boolean>(
+      "performance.getEntriesByName('inspector:graph-drawn').length > 0",
+    ))
+  ) {
+    if (Date.now() > deadline) {
+      throw new Error('The graph was not drawn within 3 minutes.');
+    }
+    await page.waitForTimeout(50);
+  }
+  return page.evaluate<Record<string, number>>(`Object.fromEntries(${JSON.stringify(MARKS)}.map(
+    (name) => [name, performance.getEntriesByName('inspector:' + name)[0]?.startTime ?? NaN]))`);
+}
+
+/** The longest task that overlaps [start, end] (0: none over 50 ms), and how many there were. */
+export function longTasks(page: Page, start: number, end: number) {
+  return page.evaluate<{ longest: number; count: number }>(`(() => {
+    const tasks = globalThis.longTasks.filter(
+      (task) => task.start + task.duration >= ${start} && task.start <= ${end});
+    return { longest: Math.max(0, ...tasks.map((task) => task.duration)), count: tasks.length };
+  })()`);
+}
+
+/** Clicks a section chip and waits for the drawing to catch up with it, then for two frames. */
+export function toggle(page: Page, group: string): Promise<number> {
+  return page.evaluate<number>(`(async () => {
+    const graph = document.querySelector('.graph');
+    const before = graph.dataset.drawn;
+    const start = performance.now();
+    document.querySelector('button[data-group="${group}"]').click();
+    while (graph.dataset.drawn === before || graph.dataset.ready !== 'true') {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    return performance.now() - start;
+  })()`);
+}
+
+/** Frames the page painted while `act` ran: frames a second, the slowest frames, long tasks. */
+export async function framesDuring(page: Page, act: () => Promise<void>) {
+  await page.evaluate(`(() => {
+    globalThis.frameTimes = [];
+    globalThis.framesOn = true;
+    const loop = (time) => {
+      globalThis.frameTimes.push(time);
+      if (globalThis.framesOn) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+  })()`);
+  const start = await page.evaluate<number>('performance.now()');
+  await act();
+  const end = await page.evaluate<number>('performance.now()');
+  const times = await page.evaluate<number[]>(
+    '(() => { globalThis.framesOn = false; return globalThis.frameTimes; })()',
+  );
+  const gaps = times
+    .slice(1)
+    .map((time, index) => time - times[index])
+    .sort((a, b) => a - b);
+  return {
+    fps: ((times.length - 1) * 1000) / Math.max(1, times[times.length - 1] - times[0]),
+    p95: gaps[Math.floor(gaps.length * 0.95)] ?? 0,
+    ...(await longTasks(page, start, end)),
+  };
+}
+
+/** Pans by dragging the canvas down a long way (the view moves up the graph), in 90 steps. */
+export async function pan(page: Page, down = true): Promise<void> {
+  const box = (await page.locator('.graph .canvas').boundingBox())!;
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, down ? y + 250 : y - 250);
+  await page.mouse.down();
+  await page.mouse.move(x + 20, down ? y - 250 : y + 250, { steps: 90 });
+  await page.mouse.up();
+}
+
+/** Zooms out then in with the wheel over the canvas, 30 notches. */
+export async function zoom(page: Page): Promise<void> {
+  const box = (await page.locator('.graph .canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (const delta of [120, -120]) {
+    for (let notch = 0; notch < 15; notch += 1) {
+      await page.mouse.wheel(0, delta);
+      await page.waitForTimeout(16);
+    }
+  }
+}
+
+/**
+ * Exports the diagram through the dialog (PNG at 2×, the whole graph or an A3 poster) and returns
+ * the time from the click to the file's bytes (the app's `inspector:export` measure), the size,
+ * and the PNG worker's own phases.
+ */
+export async function exportPng(page: Page, poster: boolean) {
+  await page.getByRole('button', { name: 'Export diagram…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export diagram' });
+  if (poster) {
+    await dialog.getByLabel('Poster').check();
+    await dialog.locator('#export-paper').selectOption('a3');
+  }
+  await dialog.getByLabel('Scale').selectOption('2');
+  const plan = dialog.getByTestId('export-plan').locator('span[data-width]');
+  await plan.waitFor({ timeout: 60_000 });
+  const size = `${await plan.getAttribute('data-width')} × ${await plan.getAttribute('data-height')}`;
+  const [before, workers] = await page.evaluate<[number, number]>(
+    "['inspector:export', 'inspector:png-worker'].map((name) => performance.getEntriesByName(name).length)",
+  );
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 180_000 }),
+    dialog.getByRole('button', { name: 'Export PNG' }).click(),
+  ]);
+  await download.path();
+  const result = await page.evaluate<{
+    ms: number;
+    worker: Record<string, number> | null;
+  }>(`(() => {
+    const all = performance.getEntriesByName('inspector:export');
+    const worker = performance.getEntriesByName('inspector:png-worker');
+    return { ms: all[${before}].duration, worker: worker[${workers}]?.detail ?? null };
+  })()`);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  return { ...result, size };
+}

@@ -7,6 +7,7 @@ import { utilityProcess } from 'electron';
 import type { EngineWorkerMessage } from '../../shared/engineProtocol';
 import {
   ENGINE_ARG,
+  engineEnv,
   heapArgs,
   TEST_HOOKS_ARG,
   type EngineChild,
@@ -19,6 +20,7 @@ export function utilitySpawner(entry: string): EngineSpawner {
     const child = utilityProcess.fork(entry, [ENGINE_ARG, ...(testHooks ? [TEST_HOOKS_ARG] : [])], {
       serviceName: 'ResNeXt Inspector engine',
       execArgv: heapArgs(capBytes),
+      env: engineEnv(),
       stdio: 'inherit',
     });
     let alive = true;

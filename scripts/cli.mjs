@@ -17,6 +17,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -97,10 +98,18 @@ const externalPackages = {
         ? { path: specifier, external: true }
         : { path: specifier, namespace: 'cjs-package' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'cjs-package' }, ({ path: specifier }) => ({
-      contents: `module.exports = require(${JSON.stringify(specifier)});`,
-      loader: 'js',
-    }));
+    // An ES module over `require`, with the package's names as named exports (read by loading
+    // it here), as Node's own import gives them: a chunk of code splitting imported with
+    // `import()` would otherwise hand over `default` alone.
+    const requireHere = createRequire(path.join(root, 'package.json'));
+    build.onLoad({ filter: /.*/, namespace: 'cjs-package' }, ({ path: specifier }) => {
+      const names = Object.keys(requireHere(specifier)).filter(
+        (name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name),
+      );
+      const load = `const loaded = require(${JSON.stringify(specifier)});`;
+      const named = names.length > 0 ? `export const { ${names.join(', ')} } = loaded;` : '';
+      return { contents: `${load}\nexport default loaded;\n${named}`, loader: 'js' };
+    });
   },
 };
 

@@ -1,13 +1,15 @@
 /**
  * `npm run cli` runs a bundle (scripts/cli.mjs): built on first use, rebuilt when a source is
- * newer, and complete: its engine process (process.js beside it) profiles on ONNX Runtime and
- * fills the model cache, which the next run reuses.
+ * newer, and complete: it finds the backends the sources find, its engine process (process.js
+ * beside it) profiles on wasm and on ONNX Runtime, and fills the model cache, which the next run
+ * reuses.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { listBackends } from '../../engine/node/backends';
 
 const root = mkdtempSync(path.join(tmpdir(), 'cli-bundle-test-'));
 // Inside the repository: the bundle imports its npm packages from node_modules.
@@ -53,6 +55,20 @@ describe('the bundled CLI', () => {
     utimesSync(entry, new Date(2000, 0, 1), new Date(2000, 0, 1));
     expect(cli('--help').code).toBe(0);
     expect(statSync(entry).mtimeMs).toBeGreaterThan(Date.UTC(2001, 0, 1));
+  });
+
+  it('finds every backend the sources find, and profiles on wasm from its bundled engine', async () => {
+    const listed = cli('backends', '--format', 'json');
+    expect(listed.code).toBe(0);
+    const statuses = (JSON.parse(listed.stdout) as { name: string; available: boolean }[]).map(
+      ({ name, available }) => ({ name, available }),
+    );
+    const fromSource = (await listBackends()).map(({ name, available }) => ({ name, available }));
+    expect(statuses).toEqual(fromSource);
+    const args = ['profile', ...TINY, '--backend', 'wasm', '--warmup', '0', '--runs', '1'];
+    const run = cli(...args, '--format', 'json');
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { backend: string }).backend).toBe('wasm');
   });
 
   it('profiles on ONNX Runtime from its bundled engine, and the second run opens what it cached', () => {

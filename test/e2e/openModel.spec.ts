@@ -43,6 +43,10 @@ async function drop(page: Page, file: string): Promise<void> {
   const transfer = await page.evaluateHandle(
     ([data, name]) => {
       const bytes = Uint8Array.from(atob(data), (character) => character.charCodeAt(0));
+      // In the page, which has DataTransfer; the Node types this file is checked with do not.
+      const { DataTransfer } = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: File): void } };
+      };
       const dropped = new DataTransfer();
       dropped.items.add(new File([bytes], name));
       return dropped;

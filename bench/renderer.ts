@@ -232,8 +232,53 @@ async function interactions(page: Page, options: { group: string; big: boolean }
   );
   if (!options.big) {
     rows.push(...(await exports(page)));
+  } else {
+    rows.push(
+      ...(await webglPeer(
+        page,
+        pans.map((p) => p.fps),
+      )),
+    );
   }
   return rows;
+}
+
+/**
+ * The same big graph with cytoscape's WebGL renderer, which the app picks where the GPU is
+ * hardware: here it runs on SwiftShader, a software GPU, so this is the peer it is not used for.
+ */
+async function webglPeer(canvasPage: Page, canvasFps: number[]): Promise<Row[]> {
+  const blocks = BIG_BLOCKS;
+  const { page } = await openApp(canvasPage.context().browser()!, PORT, {
+    blocks,
+    delayMs: 0,
+    storage: { 'inspector.graphRenderer': 'webgl' },
+  });
+  const mark = await marks(page);
+  const renderer = await page.locator('.graph .canvas').getAttribute('data-renderer');
+  const pans = [];
+  for (let i = 0; i < 2; i += 1) {
+    pans.push(await framesDuring(page, () => pan(page, i % 2 === 0)));
+  }
+  await page.context().close();
+  const ratio = spread(pans.map((p) => p.fps)).median / spread(canvasFps).median;
+  return [
+    {
+      measure: `first render with the WebGL renderer (${renderer}, SwiftShader; peer)`,
+      value: `${Math.round(mark['graph-view-drawn'] - mark['graph-received'])} ms`,
+      unit: '',
+    },
+    {
+      measure: 'frames a second while dragging, WebGL renderer (peer)',
+      value: spread(pans.map((p) => p.fps)),
+      unit: 'fps',
+    },
+    {
+      measure: 'WebGL ÷ canvas, frames a second dragging (medians)',
+      value: `×${ratio.toFixed(2)}`,
+      unit: '',
+    },
+  ];
 }
 
 async function exports(page: Page): Promise<Row[]> {

@@ -9,6 +9,7 @@ import {
   STANDIN_CAP,
 } from '../../renderer/src/components/GraphView/drawWindow';
 import { Drawer } from '../../renderer/src/components/GraphView/drawer';
+import { toElements } from '../../renderer/src/components/GraphView/cyElements';
 import { buildHierarchy } from '../../renderer/src/graph/hierarchy';
 import { boxSize, estimateText, layerLabelLines } from '../../renderer/src/graph/labels';
 import {
@@ -82,6 +83,46 @@ describe('the window of a big graph', () => {
     expect(stages.level).toBe(0);
     expect([...stages.standIns].sort()).toEqual(['g:s1', 'g:s2', 'g:s3', 'g:s4', 'g:stem']);
     expect(stages.model.nodes.length).toBeLessThan(12);
+  });
+});
+
+describe('routes for the WebGL renderer', () => {
+  it('become straight pieces through bend nodes at their corners, the arrow on the last', () => {
+    const elements = toElements(small, new Set(), true);
+    const routed = small.edges.filter((edge) => (edge.points?.length ?? 0) > 2);
+    expect(routed.length).toBeGreaterThan(30);
+    const ids = new Set(elements.map((element) => element.data.id as string));
+    for (const edge of routed) {
+      const corners = edge.points!.length - 2;
+      const bends = elements.filter(
+        (element) =>
+          element.classes === 'bend' && String(element.data.id).startsWith(`${edge.id}|`),
+      );
+      const pieces = elements.filter((element) =>
+        String(element.data.id).startsWith(`${edge.id}/`),
+      );
+      expect(bends).toHaveLength(corners);
+      expect(pieces).toHaveLength(corners + 1);
+      expect(pieces.filter((piece) => piece.classes === 'piece last')).toHaveLength(1);
+      expect(pieces[0].data.source).toBe(edge.source);
+      expect(pieces[pieces.length - 1].data.target).toBe(edge.target);
+      for (const piece of pieces) {
+        expect(ids.has(piece.data.source as string) && ids.has(piece.data.target as string)).toBe(
+          true,
+        );
+      }
+    }
+    // No routed edge is left whole, and every element comes after the nodes it joins.
+    expect(elements.some((element) => element.classes === 'routed')).toBe(false);
+    const seen = new Set<string>();
+    for (const element of elements) {
+      if (element.group === 'edges') {
+        expect(
+          seen.has(element.data.source as string) && seen.has(element.data.target as string),
+        ).toBe(true);
+      }
+      seen.add(element.data.id as string);
+    }
   });
 });
 

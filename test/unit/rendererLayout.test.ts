@@ -10,6 +10,7 @@ import { boxSize, estimateText, layerLabelLines } from '../../renderer/src/graph
 import { expandedGroupTitle } from '../../renderer/src/graph/viewModel';
 import { composeLayout } from '../../renderer/src/layout/compose';
 import { containersOf } from '../../renderer/src/layout/containers';
+import { deriveLayout } from '../../renderer/src/layout/derive';
 import type { Box, Direction, Layout, Point } from '../../renderer/src/layout/types';
 import { syntheticGraph } from './rendererFixtures';
 import { denseGraph, flatGraph, nestedGraph } from './rendererLayoutFixtures';
@@ -260,6 +261,32 @@ describe('composed layout of ResNeXt-101', () => {
     expect(problems(right)).toEqual([]);
     const centres = centresAcross(right);
     expect(Math.max(...centres) - Math.min(...centres)).toBeLessThan(0.01);
+  });
+});
+
+describe('collapsing on a composed layout', () => {
+  it('puts a collapsed stage on its main path, shortens what holds it, moves what follows up', () => {
+    const laid = lay(syntheticGraph());
+    const { hierarchy, layout: full } = laid;
+    const collapsed = new Set(['g:s2', 'g:s3b4']);
+    const size = { w: 180, h: 42 };
+    const layout = deriveLayout(full, hierarchy, collapsed, () => size);
+    const stage = layout.boxes.get('g:s2')!;
+    expect(stage.x + stage.w / 2).toBeCloseTo(full.axes!.get('g:s2')!, 5);
+    expect(stage.w).toBe(180);
+    // Stage 3 holds the collapsed block: it is shorter by what the block saved, as wide as before.
+    const block = full.boxes.get('g:s3b4')!;
+    const before = full.boxes.get('g:s3')!;
+    const after = layout.boxes.get('g:s3')!;
+    expect(after.w).toBe(before.w);
+    expect(after.h).toBeCloseTo(before.h - (block.h - size.h), 5);
+    // Its title moved up with it, by what stage 2 saved.
+    const saved = full.boxes.get('g:s2')!.h - size.h;
+    expect(layout.titles!.get('g:s3')!.y).toBeCloseTo(full.titles!.get('g:s3')!.y - saved, 5);
+    const visible = [...layout.boxes.entries()].filter(
+      ([id]) => id.startsWith('l') || collapsed.has(id),
+    );
+    expect(overlapping(visible)).toEqual([]);
   });
 });
 

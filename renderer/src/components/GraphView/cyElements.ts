@@ -1,7 +1,7 @@
 // The view model as cytoscape elements, applied as a diff so collapsing a stage touches only
 // what changed; positions come from the derived layout as a preset.
 import type { Core, ElementDefinition, SingularElementReturnValue } from 'cytoscape';
-import type { GraphViewModel, ViewNode } from '../../graph/viewModel';
+import type { GraphViewModel, ViewEdge, ViewNode } from '../../graph/viewModel';
 import type { Layout, Point } from '../../layout/types';
 
 function nodeData(node: ViewNode): Record<string, unknown> {
@@ -18,9 +18,14 @@ function nodeData(node: ViewNode): Record<string, unknown> {
     const { box, title } = node;
     // The title's centre from the frame's: the layout puts it clear of the edges that enter.
     data.titleDx = title ? title.x + title.w / 2 - (box.x + box.w / 2) : 0;
-    // Standing in for its layers in a zoomed-out big graph, the title fills the frame.
-    const chars = Math.max(8, node.lines[0]?.length ?? 8);
-    data.lodFont = Math.max(11, Math.min(box.h / 3, (box.w * 0.9) / (0.62 * chars)));
+    // Standing in for its layers in a zoomed-out big graph, its name (`block 7`) fills the
+    // frame: a short label can be large enough to read at the zoom where groups stand in.
+    const name = (node.lines[0] ?? '').split(' · ')[0];
+    data.lodLabel = name;
+    data.lodFont = Math.max(
+      11,
+      Math.min(box.h / 3, (box.w * 0.9) / (0.62 * Math.max(4, name.length))),
+    );
   }
   return data;
 }
@@ -84,14 +89,46 @@ const segmentCache = new WeakMap<
 >();
 
 /**
- * Every element of a view model, for a first `cy.add`. Expanded groups are plain nodes drawn
- * behind their layers at the box the layout gave them, not cytoscape compounds: compound parents
- * make cytoscape walk ancestors and descendants on every style change, which cost ~1 s on the
- * first frame of ResNeXt-101. The layout already nests the boxes, so nothing is lost.
+ * A routed edge as straight pieces through invisible bend nodes at its corners, the arrow on the
+ * last: cytoscape's WebGL renderer draws only straight and bezier edges, so it would round an
+ * orthogonal route into a curve across the layers it passes.
+ */
+function straightPieces(edge: ViewEdge, points: readonly Point[]): ElementDefinition[] {
+  const bends = points.slice(1, -1).map(([x, y], index): ElementDefinition => ({
+    group: 'nodes',
+    // Colours only to satisfy the node style's mappings; a bend is never drawn.
+    data: {
+      id: `${edge.id}|${index}`,
+      label: '',
+      w: 1,
+      h: 1,
+      fill: '#fff',
+      stroke: '#fff',
+      color: '#fff',
+    },
+    classes: 'bend',
+    position: { x, y },
+  }));
+  const stops = [edge.source, ...bends.map((bend) => bend.data.id as string), edge.target];
+  const pieces = stops.slice(1).map((target, index): ElementDefinition => ({
+    group: 'edges',
+    data: { id: `${edge.id}/${index}`, source: stops[index], target },
+    classes: index === stops.length - 2 ? 'piece last' : 'piece',
+  }));
+  return [...bends, ...pieces];
+}
+
+/**
+ * Every element of a view model, for a first `cy.add`; with `bends`, routes as straight pieces.
+ * Expanded groups are plain nodes drawn behind their layers at the box the layout gave them, not
+ * cytoscape compounds: compound parents make cytoscape walk ancestors and descendants on every
+ * style change, which cost ~1 s on the first frame of ResNeXt-101. The layout already nests the
+ * boxes, so nothing is lost.
  */
 export function toElements(
   model: GraphViewModel,
   standIns: ReadonlySet<string> = new Set(),
+  bends = false,
 ): ElementDefinition[] {
   // Top of the graph first (left first for LR), so a graph added a slice at a time fills the
   // first view at once.
@@ -111,7 +148,10 @@ export function toElements(
     segmentCache.set(model.layout, routes);
   }
   const known = routes;
-  const edges: ElementDefinition[] = model.edges.map((edge) => {
+  const edges: ElementDefinition[] = model.edges.flatMap((edge) => {
+    if (bends && edge.points && edge.points.length > 2) {
+      return straightPieces(edge, edge.points);
+    }
     if (!known.has(edge.id)) {
       known.set(
         edge.id,
@@ -120,16 +160,25 @@ export function toElements(
       );
     }
     const segments = known.get(edge.id);
-    return {
-      group: 'edges',
-      data: { id: edge.id, source: edge.source, target: edge.target, ...segments },
-      classes: segments ? 'routed' : '',
-    };
+    return [
+      {
+        group: 'edges',
+        data: { id: edge.id, source: edge.source, target: edge.target, ...segments },
+        classes: segments ? 'routed' : '',
+      },
+    ];
   });
-  // Each edge right after the later of its two ends.
+  // Each edge (and a route's bends) right after the later of its two ends.
   const order = new Map(ordered.map((node, index) => [node.id, index]));
-  const after = (edge: ElementDefinition): number =>
-    Math.max(order.get(edge.data.source) ?? 0, order.get(edge.data.target) ?? 0);
+  const endsOf = new Map(model.edges.map((edge) => [edge.id, [edge.source, edge.target]]));
+  const after = (element: ElementDefinition): number => {
+    const id = element.data.id as string;
+    const [source, target] = endsOf.get(id.replace(/[|/]\d+$/, '')) ?? [
+      element.data.source,
+      element.data.target,
+    ];
+    return Math.max(order.get(source) ?? 0, order.get(target) ?? 0);
+  };
   const byNode = new Map<number, ElementDefinition[]>();
   for (const edge of edges) {
     const list = byNode.get(after(edge)) ?? [];
@@ -185,8 +234,9 @@ export function diffModel(
   cy: Core,
   model: GraphViewModel,
   standIns: ReadonlySet<string> = new Set(),
+  bends = false,
 ): ElementDefinition[] {
-  const all = toElements(model, standIns);
+  const all = toElements(model, standIns, bends);
   const wanted = new Set<string>(all.map((definition) => definition.data.id as string));
   const fresh: ElementDefinition[] = [];
   cy.batch(() => {

@@ -71,6 +71,7 @@ export const GRAPH_STYLE: StylesheetJson = [
       'text-valign': 'center',
       'text-margin-y': 0,
       'text-margin-x': 0,
+      label: 'data(lodLabel)',
       'font-size': 'data(lodFont)',
       'text-max-width': 'data(w)',
     },
@@ -113,6 +114,21 @@ export const GRAPH_STYLE: StylesheetJson = [
       'edge-distances': 'node-position',
     },
   },
+  {
+    // A corner of a route drawn as straight pieces (the WebGL renderer): a point, never a target.
+    selector: 'node.bend',
+    style: {
+      width: 1,
+      height: 1,
+      'background-opacity': 0,
+      'border-width': 0,
+      label: '',
+      events: 'no',
+      'z-index': 0,
+    },
+  },
+  { selector: 'edge.piece', style: { 'target-arrow-shape': 'none' } },
+  { selector: 'edge.piece.last', style: { 'target-arrow-shape': 'triangle' } },
   { selector: '.dim', style: { opacity: 0.28 } },
   {
     selector: 'node.match',

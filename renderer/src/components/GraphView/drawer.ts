@@ -58,9 +58,11 @@ export class Drawer {
   private started = 0;
   private lastNodeInView = false;
 
+  /** `bends`: routes as straight pieces, for cytoscape's WebGL renderer. */
   constructor(
     private readonly cy: Core,
     private readonly hooks: DrawerHooks,
+    private readonly bends = false,
   ) {}
 
   /** A model to draw (a new graph, a collapse, a heat update); `windowed` for a big graph. */
@@ -109,7 +111,7 @@ export class Drawer {
       standIns = drawn.standIns;
       this.window = { extent, zoom };
     }
-    const fresh = diffModel(this.cy, target, standIns);
+    const fresh = diffModel(this.cy, target, standIns, this.bends);
     // Nearest the middle of the view first; an edge right after the later of its ends.
     const middle = { x: (view.x1 + view.x2) / 2, y: (view.y1 + view.y2) / 2 };
     const distance = new Map<string, number>();

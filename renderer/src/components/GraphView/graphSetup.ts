@@ -18,9 +18,41 @@ export interface GraphCallbacks {
   onViewport(): void;
 }
 
+/** Set to `webgl` or `canvas` in localStorage, the graph view uses that renderer for big graphs. */
+export const RENDERER_KEY = 'inspector.graphRenderer';
+
+/**
+ * Whether a big graph draws with cytoscape's WebGL renderer: where the GPU is hardware, or where
+ * the person (or the benchmark) asked for it. A software GPU (SwiftShader, llvmpipe) renders
+ * WebGL slower than cytoscape's canvas renderer draws the same view: measured here.
+ */
+export function wantsWebgl(): boolean {
+  let asked: string | null = null;
+  try {
+    asked = globalThis.localStorage?.getItem(RENDERER_KEY) ?? null;
+  } catch {
+    asked = null;
+  }
+  if (asked === 'webgl' || asked === 'canvas') {
+    return asked === 'webgl';
+  }
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) {
+    return false;
+  }
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return !/swiftshader|llvmpipe|softpipe|software/i.test(name);
+}
+
 /** Creates the cytoscape instance in a container, wired to the callbacks. */
-export function createCy(container: HTMLElement, callbacks: GraphCallbacks): Core {
+export function createCy(container: HTMLElement, callbacks: GraphCallbacks, webgl = false): Core {
+  // The canvas renderer, with WebGL mode for big graphs where it pays (cytoscape ≥ 3.31; the
+  // option is newer than its type declarations).
+  const renderer = { renderer: { name: 'canvas', webgl } };
   const cy = cytoscape({
+    ...renderer,
     container,
     style: GRAPH_STYLE,
     layout: { name: 'preset' },

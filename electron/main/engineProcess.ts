@@ -7,7 +7,6 @@ import { utilityProcess } from 'electron';
 import type { EngineWorkerMessage } from '../../shared/engineProtocol';
 import {
   ENGINE_ARG,
-  engineEnv,
   heapArgs,
   TEST_HOOKS_ARG,
   type EngineChild,
@@ -20,7 +19,6 @@ export function utilitySpawner(entry: string): EngineSpawner {
     const child = utilityProcess.fork(entry, [ENGINE_ARG, ...(testHooks ? [TEST_HOOKS_ARG] : [])], {
       serviceName: 'ResNeXt Inspector engine',
       execArgv: heapArgs(capBytes),
-      env: engineEnv(),
       stdio: 'inherit',
     });
     let alive = true;

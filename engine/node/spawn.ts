@@ -46,17 +46,6 @@ export function heapArgs(capBytes: number): string[] {
   return [`--max-old-space-size=${Math.floor(capBytes / 2 ** 20)}`];
 }
 
-/**
- * An engine process's environment: glibc's malloc with a fixed mmap threshold, so that large
- * blocks (a model's tfjs weights, ONNX Runtime's buffers) go back to the system when freed. Its
- * default threshold grows with the blocks freed and then keeps them on its heap: measured, that
- * held a cold ONNX Runtime profile ~120 MB above bare ONNX Runtime (×1.2) and the wasm path 36 MB
- * higher. Elsewhere the variable means nothing; a value already set is kept.
- */
-export function engineEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, MALLOC_MMAP_THRESHOLD_: env.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
-}
-
 /** Newest modification time of the TypeScript files under some folders. */
 function newestSource(folders: string[]): number {
   let newest = 0;
@@ -152,7 +141,6 @@ export function forkSpawner(entry?: string): EngineSpawner {
     const start = entry ? { file: entry, loader: [] } : defaultEntry();
     const child = fork(start.file, [ENGINE_ARG, ...(testHooks ? [TEST_HOOKS_ARG] : [])], {
       execArgv: [...start.loader, ...heapArgs(capBytes)],
-      env: engineEnv(),
       serialization: 'advanced',
       stdio: ['ignore', 2, 'inherit', 'ipc'],
     });

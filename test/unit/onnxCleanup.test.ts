@@ -1,9 +1,8 @@
 /**
- * The engine process's hygiene: it gives large freed blocks back to the system, and an ONNX
- * Runtime run through it leaves nothing in the temporary folder (the engine is stopped with
- * SIGKILL, as the CLI stops it, so its client removes what it left).
+ * An ONNX Runtime run through the engine process leaves nothing in the temporary folder: the
+ * engine is stopped with SIGKILL (as the CLI stops it), so its client removes what it left.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { ProfileEvent } from '../../shared/profile';
@@ -12,22 +11,6 @@ import { tinyRequest } from './engineFixtures';
 
 const foldersOf = (pid: number | undefined): string[] =>
   readdirSync(tmpdir()).filter((name) => name.startsWith(`resnext-ort-${pid}-`));
-
-describe('the engine process', () => {
-  it.runIf(existsSync('/proc/self/environ'))(
-    "gives freed large blocks back to the system (glibc's mmap threshold fixed in its environment)",
-    async () => {
-      const client = new EngineClient();
-      try {
-        await client.backends();
-        const environ = readFileSync(`/proc/${client.pid}/environ`, 'utf8').split('\0');
-        expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
-      } finally {
-        await client.dispose();
-      }
-    },
-  );
-});
 
 describe('an ONNX Runtime run in the engine process', () => {
   it('leaves no temporary folder once the client has stopped the engine', async () => {

@@ -160,6 +160,20 @@ interface Converted {
   inbound: Record<string, string[]>;
 }
 
+/**
+ * A grow-only buffer, handed out from its start: for a streamed export, whose tensors are each
+ * written out before the next is made.
+ */
+function scratchBuffer(): (length: number) => Float32Array {
+  let buffer = new Float32Array(0);
+  return (length) => {
+    if (buffer.length < length) {
+      buffer = new Float32Array(length);
+    }
+    return buffer.subarray(0, length);
+  };
+}
+
 /** Converts every layer, in the model's topological order. */
 function convertLayers(
   model: tf.LayersModel,
@@ -171,6 +185,7 @@ function convertLayers(
       `Only models with one input can be exported; ${model.name} has ${model.inputs.length}.`,
     );
   }
+  const scratch = scratchBuffer();
   const done: Converted = {
     builder: new GraphBuilder(onTensors),
     tensorOf: new Map(),
@@ -200,6 +215,7 @@ function convertLayers(
       inputShapes: inbound.map((name) => shapes.get(name) as (number | null)[]),
       output: layer.name,
       paddingMode: options.paddingMode ?? 'keras',
+      ...(onTensors ? { scratch } : {}),
     };
     const { nodes, initializers } = convert(context);
     builder.add(layer.name, nodes, initializers);

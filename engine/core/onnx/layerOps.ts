@@ -36,6 +36,11 @@ export interface LayerContext {
   /** The ONNX tensor name this layer's output must have. */
   output: string;
   paddingMode: PaddingMode;
+  /**
+   * A buffer of at least `length` floats to compute a transposed kernel into, where its tensor is
+   * written out before the next layer is converted (a streamed export): no 178 MB of fresh arrays.
+   */
+  scratch?: (length: number) => Float32Array;
 }
 
 /** Nodes and initializers a converter adds. */
@@ -92,7 +97,7 @@ export const convert2d: Converter = (context) => {
     floatTensor(
       `${name}/kernel`,
       [cout, cinPerGroup, kh, kw],
-      hwioToOihw(kernel.values, kernel.shape),
+      hwioToOihw(kernel.values, kernel.shape, context.scratch?.(kernel.values.length)),
     ),
   ];
   const inputs = [context.inputs[0], `${name}/kernel`];

@@ -100,10 +100,13 @@ export function weight(
   return found;
 }
 
-/** Keras kernel [kh, kw, cin/groups, cout] → ONNX [cout, cin/groups, kh, kw]. */
-export function hwioToOihw(values: Float32Array, shape: readonly number[]): Float32Array {
+/** Keras kernel [kh, kw, cin/groups, cout] → ONNX [cout, cin/groups, kh, kw], into `out` if given. */
+export function hwioToOihw(
+  values: Float32Array,
+  shape: readonly number[],
+  out: Float32Array = new Float32Array(values.length),
+): Float32Array {
   const [kh, kw, cin, cout] = shape;
-  const out = new Float32Array(values.length);
   for (let y = 0; y < kh; y += 1) {
     for (let x = 0; x < kw; x += 1) {
       for (let i = 0; i < cin; i += 1) {

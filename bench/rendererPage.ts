@@ -1,5 +1,5 @@
 // The page side of `npm run bench:renderer`: serving the built renderer under the app's CSP,
-// answering its API with a graph computed by arithmetic, and the measurements taken in the page
+// answering its WebSocket with a graph computed by arithmetic, and the measurements taken in the page
 // (User Timing marks, long tasks, frames while panning and zooming, exports). In-page code is
 // passed as text: this file is type-checked as Node code, without the DOM.
 import { readFile } from 'node:fs/promises';
@@ -7,8 +7,10 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { WebSocketServer } from 'ws';
 import { contentSecurityPolicy } from '../shared/csp';
-import type { ModelConfig } from '../shared/modelConfig';
+import { TOKEN_PROTOCOL_PREFIX, WS_PATH, WS_PROTOCOL } from '../shared/wire';
+import { configKey, type ModelConfig } from '../shared/modelConfig';
 import { syntheticGraph } from '../test/unit/rendererFixtures';
 
 const TYPES: Record<string, string> = {
@@ -18,6 +20,58 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.wasm': 'application/wasm',
 };
+
+const graphs = new Map<string, string>();
+
+/** The synthetic graph for a config and blocks, as JSON, made once (the bench's own arithmetic). */
+export function graphJson(config: unknown, blocks: readonly number[]): string {
+  const key = `${configKey(config as ModelConfig)}|${blocks.join(',')}`;
+  let json = graphs.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(syntheticGraph({ blocks, config: config as Partial<ModelConfig> }));
+    graphs.set(key, json);
+  }
+  return json;
+}
+
+/** The page's token, which carries the blocks of the graph to describe and when to answer. */
+const tokenFor = (blocks: readonly number[], delayMs: number): string =>
+  `bench-${blocks.join('_')}-${delayMs}-0123456789abcdef`;
+
+/**
+ * Answers the app's WebSocket as browser mode's server does (a real socket, so the page receives
+ * the 5 MB description of a 10,000-layer model as it would from the server): describe with the
+ * synthetic graph the token names, backends with none, anything else with null.
+ */
+function answerSockets(server: Server): void {
+  const sockets = new WebSocketServer({
+    server,
+    path: WS_PATH,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  sockets.on('connection', (socket, request) => {
+    const offered = String(request.headers['sec-websocket-protocol'] ?? '');
+    const token = offered
+      .split(',')
+      .map((entry) => entry.trim())
+      .find((entry) => entry.startsWith(TOKEN_PROTOCOL_PREFIX))
+      ?.slice(TOKEN_PROTOCOL_PREFIX.length);
+    const [, blockText, delayText] = (token ?? '').split('-');
+    const blocks = (blockText ?? '3_4_23_3').split('_').map(Number);
+    const delayMs = Number(delayText) || 0;
+    socket.on('message', (message) => {
+      const call = JSON.parse(String(message)) as { id: number; call: string; args: unknown[] };
+      const value =
+        call.call === 'describe'
+          ? graphJson(call.args[0], blocks)
+          : call.call === 'backends'
+            ? '[]'
+            : 'null';
+      const reply = `{"type":"result","id":${call.id},"result":{"ok":true,"value":${value}}}`;
+      setTimeout(() => socket.send(reply), call.call === 'describe' ? delayMs : 0);
+    });
+  });
+}
 
 /** Serves the built renderer on 127.0.0.1 under the app's Content-Security-Policy. */
 export function serve(root: string, port: number): Promise<Server> {
@@ -36,6 +90,7 @@ export function serve(root: string, port: number): Promise<Server> {
       response.end(body);
     });
   });
+  answerSockets(server);
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
@@ -97,27 +152,8 @@ export async function openApp(
       `for (const [key, value] of Object.entries(${JSON.stringify(options.storage)})) localStorage.setItem(key, value);`,
     );
   }
-  // Computed once per page, before navigation: the arithmetic is not what is measured.
-  const graphs = new Map<string, unknown>();
-  await page.routeWebSocket(/\/ws/, (socket) => {
-    socket.onMessage((message) => {
-      const call = JSON.parse(String(message)) as { id: number; call: string; args: unknown[] };
-      let value: unknown = null;
-      if (call.call === 'describe') {
-        const key = JSON.stringify(call.args[0]);
-        value =
-          graphs.get(key) ??
-          syntheticGraph({ blocks: options.blocks, config: call.args[0] as ModelConfig });
-        graphs.set(key, value);
-      } else if (call.call === 'backends') {
-        value = [];
-      }
-      const reply = JSON.stringify({ type: 'result', id: call.id, result: { ok: true, value } });
-      setTimeout(() => socket.send(reply), call.call === 'describe' ? options.delayMs : 0);
-    });
-  });
   const tasks = options.trace ? await startTrace(page) : async () => null;
-  await page.goto(`http://127.0.0.1:${port}/?token=bench-token-0123456789`);
+  await page.goto(`http://127.0.0.1:${port}/?token=${tokenFor(options.blocks, options.delayMs)}`);
   return { page, errors, tasks };
 }
 

@@ -157,6 +157,18 @@ class LayerNode implements ViewNode {
   }
 }
 
+const names = new WeakMap<ModelGraph, Map<string, number>>();
+
+/** Layer ids by name, once per graph: a collapse of a 10,000-layer model rebuilds the rest. */
+function idsByName(graph: ModelGraph): Map<string, number> {
+  let map = names.get(graph);
+  if (!map) {
+    map = new Map(graph.layers.map((layer) => [layer.name, layer.id]));
+    names.set(graph, map);
+  }
+  return map;
+}
+
 /** Builds the visible nodes and edges of a graph under a collapse state and a derived layout. */
 export function buildViewModel(
   graph: ModelGraph,
@@ -184,7 +196,7 @@ export function buildViewModel(
       ),
     );
   }
-  const idByName = new Map(graph.layers.map((layer) => [layer.name, layer.id]));
+  const idByName = idsByName(graph);
   const edges = new Map<string, ViewEdge>();
   for (const layer of graph.layers) {
     const target = visible[layer.id];

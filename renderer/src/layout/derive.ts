@@ -48,8 +48,9 @@ export function deriveLayout(
     .sort((a, b) => start(a.box) - start(b.box));
   const shiftAt = (position: number): number =>
     cuts.reduce((sum, cut) => (position >= cut.end - 0.5 ? sum + cut.saved : sum), 0);
+  // What does not move keeps its object: a 10,000-layer model copies only what follows a cut.
   const move = (box: Box, shift: number): Box =>
-    vertical ? { ...box, y: box.y - shift } : { ...box, x: box.x - shift };
+    shift === 0 ? box : vertical ? { ...box, y: box.y - shift } : { ...box, x: box.x - shift };
 
   const boxes = new Map<string, Box>();
   const hidden = new Set<number>();
@@ -92,8 +93,7 @@ export function deriveLayout(
     }
   }
   const routes = new Map<string, Point[]>();
-  for (const [key, points] of full.routes) {
-    const [source, target] = key.split('>');
+  for (const [key, points, source, target] of routeEnds(full)) {
     const from = full.boxes.get(source);
     const to = full.boxes.get(target);
     if (!from || !to || !boxes.has(source) || !boxes.has(target)) {
@@ -101,7 +101,9 @@ export function deriveLayout(
     }
     const shift = shiftAt(start(from));
     // A route that spans a collapsed group would move apart; such an edge gets a plain curve.
-    if (shift === shiftAt(start(to))) {
+    if (shift === 0 && shiftAt(start(to)) === 0) {
+      routes.set(key, points);
+    } else if (shift === shiftAt(start(to))) {
       routes.set(
         key,
         vertical ? points.map(([x, y]) => [x, y - shift]) : points.map(([x, y]) => [x - shift, y]),
@@ -118,6 +120,21 @@ export function deriveLayout(
     axes: full.axes,
     titles,
   };
+}
+
+const ends = new WeakMap<Layout, [string, Point[], string, string][]>();
+
+/** Each route with its two ends, read from its key once per full layout. */
+function routeEnds(full: Layout): [string, Point[], string, string][] {
+  let list = ends.get(full);
+  if (!list) {
+    list = [...full.routes].map(([key, points]) => {
+      const [source, target] = key.split('>');
+      return [key, points, source, target];
+    });
+    ends.set(full, list);
+  }
+  return list;
 }
 
 /** Whether a group lies inside a collapsed one. */

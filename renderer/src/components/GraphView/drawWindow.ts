@@ -38,7 +38,6 @@ interface Index {
   /** Expanded frames with their depth. */
   frames: { node: ViewNode; depth: number }[];
   layerHeight: number;
-  edgesByNode: Map<string, ViewEdge[]>;
   byId: Map<string, ViewNode>;
 }
 
@@ -52,7 +51,11 @@ function indexOf(model: GraphViewModel): Index {
   const leaves = model.nodes
     .filter((node) => node.kind === 'layer' || node.collapsed)
     .sort((a, b) => a.box.y - b.box.y);
-  const byId = new Map(model.nodes.map((node) => [node.id, node]));
+  // Loops, not maps of arrays: a collapse in a 10,000-layer model indexes its model anew.
+  const byId = new Map<string, ViewNode>();
+  for (const node of model.nodes) {
+    byId.set(node.id, node);
+  }
   const depthOf = (node: ViewNode): number => {
     let depth = 0;
     for (let parent = node.parent; parent && depth < 64; depth += 1) {
@@ -67,24 +70,12 @@ function indexOf(model: GraphViewModel): Index {
     .filter((node) => node.kind === 'layer')
     .map((node) => node.box.h)
     .sort((a, b) => a - b);
-  const edgesByNode = new Map<string, ViewEdge[]>();
-  for (const edge of model.edges) {
-    for (const end of [edge.source, edge.target]) {
-      const list = edgesByNode.get(end);
-      if (list) {
-        list.push(edge);
-      } else {
-        edgesByNode.set(end, [edge]);
-      }
-    }
-  }
   index = {
     leaves,
     tops: Float64Array.from(leaves, (node) => node.box.y),
     tallest: Math.max(0, ...leaves.map((node) => node.box.h)),
     frames,
     layerHeight: heights[Math.floor(heights.length / 2)] ?? 40,
-    edgesByNode,
     byId,
   };
   indexes.set(model, index);
@@ -171,24 +162,23 @@ export function drawWindow(model: GraphViewModel, extent: Extent, zoom: number):
     }
   }
   withFrames(ids, parentOf);
+  // One pass over the edges: those with an end in the window; an edge to a node out of it
+  // brings that node (a long skip connection), except while groups stand in for layers.
   const edges: ViewEdge[] = [];
-  const seen = new Set<string>();
-  for (const id of [...ids]) {
-    for (const edge of index.edgesByNode.get(id) ?? []) {
-      if (seen.has(edge.id) || standIns.has(edge.source) || standIns.has(edge.target)) {
-        continue;
-      }
-      // An edge to a node out of the window brings that node (a long skip connection), except
-      // while groups stand in for layers.
-      const other = edge.source === id ? edge.target : edge.source;
-      if (!ids.has(other) && standIns.size > 0) {
-        continue;
-      }
-      seen.add(edge.id);
-      edges.push(edge);
-      ids.add(other);
+  const pulled: string[] = [];
+  for (const edge of model.edges) {
+    const hasSource = ids.has(edge.source);
+    const hasTarget = ids.has(edge.target);
+    if ((!hasSource && !hasTarget) || standIns.has(edge.source) || standIns.has(edge.target)) {
+      continue;
     }
+    if ((!hasSource || !hasTarget) && standIns.size > 0) {
+      continue;
+    }
+    edges.push(edge);
+    pulled.push(hasSource ? edge.target : edge.source);
   }
+  pulled.forEach((id) => ids.add(id));
   withFrames(ids, parentOf);
   const nodes = model.nodes.filter((node) => ids.has(node.id));
   return { model: { nodes, edges, layout: model.layout }, standIns, level };

@@ -4,8 +4,12 @@
  * peak RSS at batch 1. Prints a markdown table and writes it, with the machine's description, to
  * docs/BENCHMARKS.md between the engine-bench markers (other sections of the file are left alone).
  *
+ * Then opens the seed model saved as Keras HDF5 (bench/modelFileBench.ts) a few times, each in a
+ * fresh engine process, and writes its time and memory to the model-file section.
+ *
  * Flags: --backends wasm,cpu (default: every available one) --runs N (timed passes; default 9,
- * 1 on cpu, whose pass takes ~20 s) --warmup N (default 1; 0 on cpu).
+ * 1 on cpu, whose pass takes ~20 s) --warmup N (default 1; 0 on cpu) --opens N (model-file
+ * opens; default 5) --only engine|model-file (one of the two benchmarks).
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +21,8 @@ import { median } from '../engine/core/profiler';
 import type { BackendName, BackendStatus, ProfileResult } from '../shared/profile';
 import type { EngineBenchResult } from './engineBench';
 import { BENCHMARKS_FILE, sectionMarkers, writeSection } from './benchmarksFile';
+import type { ModelFileBenchResult } from './modelFileBench';
+import { modelFileSection } from './modelFileReport';
 
 const BUNDLE = '.cache/bench';
 const { start: START, end: END } = sectionMarkers('engine');
@@ -130,7 +136,7 @@ function section(
  */
 async function bundle(): Promise<void> {
   await build({
-    entryPoints: ['bench/engineBench.ts', 'engine/node/process.ts'],
+    entryPoints: ['bench/engineBench.ts', 'bench/modelFileBench.ts', 'engine/node/process.ts'],
     outdir: BUNDLE,
     entryNames: '[name]',
     bundle: true,
@@ -143,8 +149,35 @@ async function bundle(): Promise<void> {
   });
 }
 
+/** Opens the seed model saved as HDF5 in a child, as bench/modelFileBench.ts does. */
+function runModelFile(opens: number): ModelFileBenchResult {
+  process.stderr.write(`Opening the seed model as Keras HDF5, ${opens} times…\n`);
+  const child = spawnSync(
+    process.execPath,
+    [`${BUNDLE}/modelFileBench.cjs`, String(opens), path.resolve(`${BUNDLE}/process.cjs`)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 },
+  );
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (child.status !== 0 || !line.startsWith('{')) {
+    throw new Error(`The model-file benchmark failed (exit ${child.status}): ${line}`);
+  }
+  return JSON.parse(line) as ModelFileBenchResult;
+}
+
 async function main(): Promise<void> {
   await bundle();
+  const only = flag('only');
+  if (only !== 'engine') {
+    const before = loadavg();
+    const result = runModelFile(Number(flag('opens') ?? 5));
+    const text = modelFileSection(result, { before, after: loadavg() });
+    writeSection('model-file', text);
+    process.stdout.write(`${text}\n`);
+    if (only === 'model-file') {
+      process.stderr.write(`Written to ${BENCHMARKS_FILE}\n`);
+      return;
+    }
+  }
   const statuses = await listBackends();
   const wanted =
     flag('backends')?.split(',') ?? statuses.filter((s) => s.available).map((s) => s.name);

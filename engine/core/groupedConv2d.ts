@@ -6,6 +6,7 @@
  * this is the fastest of the designs we tried (see DESIGN.md).
  */
 import { tf } from './tf';
+import { isUnwritten, Unwritten } from './unwritten';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Shape = (number | null)[];
@@ -32,8 +33,9 @@ export interface GroupedConv2DArgs extends LayerArgs {
   /** Dilation along height and width; default 1. */
   dilationRate?: number | [number, number];
   /**
-   * Keras's kernel initialiser config; only `Zeros` is honoured (a model read from a file, whose
-   * weights replace these at once, skips drawing random numbers); otherwise Glorot uniform.
+   * Keras's kernel initialiser config; only `Zeros` and Unwritten (unwritten.ts: a model read
+   * from a file, whose weights replace these at once, neither draws random numbers nor fills the
+   * memory; its bias too) are honoured; otherwise Glorot uniform.
    */
   kernelInitializer?: unknown;
   /** Keras's data format; only `channels_last` is supported. */
@@ -84,6 +86,7 @@ export class GroupedConv2D extends tf.layers.Layer {
   readonly activation?: string;
   readonly dilationRate: [number, number];
   private readonly zeroKernel: boolean;
+  private readonly unwrittenKernel: boolean;
   private readonly activationFn?: (x: tf.Tensor) => tf.Tensor;
   private kernel?: tf.LayerVariable;
   private bias?: tf.LayerVariable;
@@ -100,6 +103,7 @@ export class GroupedConv2D extends tf.layers.Layer {
     this.dilationRate = pair(args.dilationRate ?? 1);
     this.activation = args.activation === 'linear' ? undefined : args.activation;
     this.zeroKernel = isZerosInitializer(args.kernelInitializer);
+    this.unwrittenKernel = isUnwritten(args.kernelInitializer);
     this.inputSpec = [{ ndim: 4 }];
     GroupedConv2D.verifyArgs(this);
     // tfjs converts Keras's `channels_last` to `channelsLast` when it reads a config.
@@ -152,16 +156,24 @@ export class GroupedConv2D extends tf.layers.Layer {
       );
     }
     const [kh, kw] = this.kernelSize;
+    // A model file's weights replace these at once: allocated, never filled (see unwritten.ts).
+    const unwritten = this.unwrittenKernel ? new Unwritten() : undefined;
     this.kernel = this.addWeight(
       'kernel',
       [kh, kw, channels / this.groups, this.filters],
       'float32',
-      this.zeroKernel
-        ? tf.initializers.zeros()
-        : tf.initializers.glorotUniform({ seed: this.kernelSeed }),
+      unwritten ??
+        (this.zeroKernel
+          ? tf.initializers.zeros()
+          : tf.initializers.glorotUniform({ seed: this.kernelSeed })),
     );
     if (this.useBias) {
-      this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+      this.bias = this.addWeight(
+        'bias',
+        [this.filters],
+        'float32',
+        unwritten ?? tf.initializers.zeros(),
+      );
     }
     this.inputSpec = [{ ndim: 4, axes: { [-1]: channels } }];
     this.built = true;

@@ -14,6 +14,7 @@ import {
   type LayerPath,
   type ModelFileInfo,
   type ModelGraph,
+  type WeightInfo,
 } from '../../../shared/modelGraph';
 import { describeLayer, layerPaths, type DescribeOptions, type LayerFacts } from '../describe';
 import type { tf } from '../tf';
@@ -59,7 +60,7 @@ function resnextPaths(model: tf.LayersModel): LayerPath[] | undefined {
 }
 
 /** Layers whose output depends on a layer of unknown class (and those layers themselves). */
-function dependsOnUnknown(model: tf.LayersModel): Set<string> {
+export function dependsOnUnknown(model: tf.LayersModel): Set<string> {
   const tainted = new Set<string>();
   for (const layer of model.layers) {
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
@@ -135,13 +136,22 @@ function fileGroups(
   return { paths, groups };
 }
 
+/** Options of describeFileModel. */
+export interface DescribeFileOptions extends DescribeOptions {
+  /**
+   * Each loaded layer's weight summaries, made while its values were read (loadWeights): used
+   * instead of reading every weight back from the backend when `weights` is asked for.
+   */
+  summaries?: ReadonlyMap<string, WeightInfo[]>;
+}
+
 /** Describes a model built from a file (unknown classes as NotRunnable stand-ins). */
 export function describeFileModel(
   model: tf.LayersModel,
   flat: FlatModel,
   file: ModelFileInfo,
   source: WeightSource | undefined,
-  options: DescribeOptions = {},
+  options: DescribeFileOptions = {},
 ): ModelGraph {
   const byName = new Map(flat.layers.map((layer) => [layer.name, layer]));
   const tainted = dependsOnUnknown(model);
@@ -150,8 +160,15 @@ export function describeFileModel(
   const facts: LayerFacts[] = model.layers.map((layer, id) => {
     const flatLayer = flatLayers[id];
     const runnable = !tainted.has(layer.name);
-    const info = describeLayer(layer, id, { weights: options.weights && runnable });
-    const shown: LayerFacts = { ...info, className: flatLayer.className };
+    const summary = options.summaries?.get(layer.name);
+    const info = describeLayer(layer, id, {
+      weights: options.weights && runnable && summary === undefined,
+    });
+    const shown: LayerFacts = {
+      ...info,
+      className: flatLayer.className,
+      ...(options.weights && runnable && summary ? { weights: summary } : {}),
+    };
     if (runnable) {
       return shown;
     }

@@ -37,10 +37,23 @@ export interface H5Group {
   readonly attrs: Record<string, { value: unknown }>;
 }
 
+/**
+ * Reads a dataset's values as float32 into memory the host owns and lends them to `use` as a view
+ * valid only while `use` runs: no array is made per weight (the values of a 45 M-parameter model
+ * left ~50 MB of garbage behind them while it opened). Undefined when the dataset is not stored as
+ * little-endian float32; its `value` is read then.
+ */
+export type Float32Lender = <T>(
+  dataset: H5Dataset,
+  use: (values: Float32Array) => T,
+) => { result: T } | undefined;
+
 /** An open HDF5 file; `close` frees it. */
 export interface Hdf5Handle {
   root: H5Group;
   close(): void;
+  /** The host's lender of float32 values, where it has one (see Float32Lender). */
+  lendFloat32?: Float32Lender;
 }
 
 /** HDF5 bytes already in memory (a `.keras` zip's weights). */

@@ -6,7 +6,7 @@
  * `_layer_checkpoint_dependencies\<name>`, with a Windows backslash when saved there).
  */
 import type { FlatLayer } from './kerasConfig';
-import { isGroup, type H5Dataset, type H5Group } from './files';
+import { isGroup, type Float32Lender, type H5Dataset, type H5Group } from './files';
 import { fileError, parseModelJson, type Json } from './modelJson';
 import { toFloat32, type LayerWeights, type StoredWeight, type WeightSource } from './weights';
 
@@ -40,11 +40,21 @@ function entityAt(group: H5Group, path: string): H5Group | H5Dataset | null {
   return entity;
 }
 
-function storedWeight(dataset: H5Dataset, label: string, fileName: string): StoredWeight {
+function storedWeight(
+  dataset: H5Dataset,
+  label: string,
+  fileName: string,
+  lend: Float32Lender | undefined,
+): StoredWeight {
+  const read = async (): Promise<Float32Array> => toFloat32(dataset.value, label, fileName);
   return {
     label,
     shape: dataset.shape ?? [],
-    read: async () => toFloat32(dataset.value, label, fileName),
+    read,
+    withValues: async (use) => {
+      const lent = lend?.(dataset, use);
+      return lent ? lent.result : use(await read());
+    },
   };
 }
 
@@ -52,8 +62,11 @@ function storedWeight(dataset: H5Dataset, label: string, fileName: string): Stor
 const valuesOf = (shape: readonly number[]): number =>
   shape.reduce((total, size) => total * size, 1);
 
-/** Reads the model config and indexes the weights of a Keras 2 full-model HDF5 file. */
-export function readKeras2(root: H5Group, fileName: string): Keras2Contents {
+/**
+ * Reads the model config and indexes the weights of a Keras 2 full-model HDF5 file; `lend` is the
+ * host's way of reading float32 values without an array per weight, where it has one.
+ */
+export function readKeras2(root: H5Group, fileName: string, lend?: Float32Lender): Keras2Contents {
   const configText = text(root.attrs.model_config?.value);
   if (configText === undefined) {
     if (root.attrs.layer_names !== undefined || root.attrs.weight_names !== undefined) {
@@ -72,11 +85,15 @@ export function readKeras2(root: H5Group, fileName: string): Keras2Contents {
   return {
     modelConfig,
     kerasVersion: text(root.attrs.keras_version?.value),
-    weights: keras2Weights(weightsGroup, fileName),
+    weights: keras2Weights(weightsGroup, fileName, lend),
   };
 }
 
-function keras2Weights(weightsGroup: H5Group, fileName: string): WeightSource {
+function keras2Weights(
+  weightsGroup: H5Group,
+  fileName: string,
+  lend: Float32Lender | undefined,
+): WeightSource {
   // top-level layer → layer name inside it → weight short name → weight
   const index = new Map<string, Map<string, Map<string, StoredWeight>>>();
   let totalValues = 0;
@@ -98,7 +115,7 @@ function keras2Weights(weightsGroup: H5Group, fileName: string): WeightSource {
       const short = (parts.pop() ?? weightName).replace(/:\d+$/, '');
       const layer = parts.pop() ?? top;
       const weights = byLayer.get(layer) ?? new Map<string, StoredWeight>();
-      const weight = storedWeight(dataset, `${top}/${weightName}`, fileName);
+      const weight = storedWeight(dataset, `${top}/${weightName}`, fileName, lend);
       totalValues += valuesOf(weight.shape);
       weights.set(short, weight);
       byLayer.set(layer, weights);
@@ -134,7 +151,11 @@ const NOT_LAYERS = /^(optimizer|_optimizer|metrics|_metrics|compile|loss)/;
 const MAX_DEPTH = 32;
 
 /** Indexes the weights of a Keras 3 `.keras` archive's `model.weights.h5` by saved layer path. */
-export function readKeras3Weights(root: H5Group, fileName: string): WeightSource {
+export function readKeras3Weights(
+  root: H5Group,
+  fileName: string,
+  lend?: Float32Lender,
+): WeightSource {
   const index = new Map<string, StoredWeight[]>();
   let totalValues = 0;
   const walk = (group: H5Group, parts: string[], depth: number): void => {
@@ -156,7 +177,7 @@ export function readKeras3Weights(root: H5Group, fileName: string): WeightSource
           .filter((part) => !CONTAINERS.has(part))
           .join('/');
         const list = index.get(layerKey) ?? [];
-        const weight = storedWeight(entity, [...parts, key].join('/'), fileName);
+        const weight = storedWeight(entity, [...parts, key].join('/'), fileName, lend);
         list[Number(key)] = weight;
         totalValues += valuesOf(weight.shape);
         index.set(layerKey, list);

@@ -3,10 +3,11 @@
  * flat Functional config that tfjs can build: every nested model's layers are inlined, wired to
  * what fed the nested model, and remember the models that held them (groups in the graph) and
  * where the file keeps their weights. Layer configs are normalised to the Keras 2 schema tfjs
- * reads (dtype policies, `batch_shape`, Keras 3 inbound nodes), weights initialise to zeros (the
- * file's replace them), regularisers and constraints are dropped (they do nothing at inference),
+ * reads (dtype policies, `batch_shape`, Keras 3 inbound nodes), weights are allocated but not
+ * filled (the file's values replace them before anything reads them), regularisers and constraints are dropped (they do nothing at inference),
  * and a Conv2D with `groups > 1` becomes our GroupedConv2D, which tfjs lacks.
  */
+import { UNWRITTEN_CONFIG } from '../unwritten';
 import { fileError, isObject, type Json, type JsonObject } from './modelJson';
 
 /** A tensor a layer takes: [layer name, node index, tensor index]. */
@@ -59,7 +60,8 @@ const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 const PYTHON_CLASSES = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda']);
 const INITIALIZER = /_initializer$/;
 const DROPPED = /(_regularizer|_constraint)$/;
-const ZEROS: JsonObject = { class_name: 'Zeros', config: {} };
+/** Every initial value is replaced by the file's: allocated, never filled (see unwritten.ts). */
+const UNSET: JsonObject = { ...UNWRITTEN_CONFIG, config: {} };
 
 /** Keras's `to_snake_case`, which names a layer's weights in a `.keras` file. */
 export function snakeCase(className: string): string {
@@ -86,7 +88,7 @@ function normaliseConfig(className: string, config: JsonObject): JsonObject {
     if (DROPPED.test(key)) {
       out[key] = null;
     } else if (INITIALIZER.test(key)) {
-      out[key] = ZEROS;
+      out[key] = UNSET;
     } else if (key === 'dtype') {
       out[key] = dtypeName(value) ?? 'float32';
     } else if (key === 'batch_shape' && className === 'InputLayer') {

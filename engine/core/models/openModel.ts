@@ -5,11 +5,16 @@
  * loads the file's weights into it layer by layer, and describes it. Every problem is one
  * INVALID_MODEL_FILE message naming the file.
  */
-import type { ModelFileFormat, ModelFileInfo, ModelGraph } from '../../../shared/modelGraph';
+import type {
+  ModelFileFormat,
+  ModelFileInfo,
+  ModelGraph,
+  WeightInfo,
+} from '../../../shared/modelGraph';
 import { InspectorError } from '../../../shared/errors';
 import { GroupedConv2D } from '../groupedConv2d';
 import { tf } from '../tf';
-import { describeFileModel } from './describeFile';
+import { dependsOnUnknown, describeFileModel } from './describeFile';
 import type { Hdf5Bytes, Hdf5Handle, Hdf5Opener, ModelFile, ModelFileSet } from './files';
 import { readKeras2, readKeras3Weights } from './hdf5Weights';
 import { flattenKerasModel, functionalTopology, type FlatModel } from './kerasConfig';
@@ -190,7 +195,7 @@ async function readKerasZip(
       isObject(metadata) && typeof metadata.keras_version === 'string'
         ? metadata.keras_version
         : undefined,
-    weights: readKeras3Weights(handle.root, file.name),
+    weights: readKeras3Weights(handle.root, file.name, handle.lendFloat32),
     handles: [handle],
   };
 }
@@ -214,7 +219,11 @@ async function readContents(
       await checkHdf5Length(main);
       const handle = await openHdf5Checked(openHdf5, main, main.name);
       try {
-        return { format: 'keras-h5', ...readKeras2(handle.root, main.name), handles: [handle] };
+        return {
+          format: 'keras-h5',
+          ...readKeras2(handle.root, main.name, handle.lendFloat32),
+          handles: [handle],
+        };
       } catch (error) {
         handle.close();
         throw error;
@@ -276,8 +285,17 @@ export async function openModelFiles(
     const flat = flattenKerasModel(contents.modelConfig, fileName, tfjsKnows);
     const unknown = flat.layers.find((layer) => layer.tfjsClass === undefined);
     const model = await build(flat, fileName);
-    if (!unknown) {
-      await loadWeights(tf, model, flat, contents.weights, fileName);
+    let summaries: Map<string, WeightInfo[]>;
+    try {
+      // Every layer but those built around an unknown class's stand-in (their shapes are
+      // guesses) gets the file's weights: the inspector's statistics are the file's own.
+      summaries = await loadWeights(tf, model, flat, contents.weights, fileName, {
+        skip: dependsOnUnknown(model),
+        stats: options.weights,
+      });
+    } catch (error) {
+      model.dispose();
+      throw error;
     }
     const file: ModelFileInfo = {
       id: options.id,
@@ -289,6 +307,7 @@ export async function openModelFiles(
     };
     const graph = describeFileModel(model, flat, file, contents.weights, {
       weights: options.weights,
+      summaries,
     });
     const input = model.inputs[0]?.shape ?? [];
     return { graph, model, inputShape: input.slice(1) as (number | null)[] };

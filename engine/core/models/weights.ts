@@ -4,6 +4,8 @@
  * the layer needs, and set one layer at a time, so that no second copy of the model is ever held.
  * A missing, extra or mis-shaped weight is an error naming the layer and both shapes.
  */
+import type { WeightInfo } from '../../../shared/modelGraph';
+import { weightSummary } from '../describe';
 import type { tf as Tf } from '../tf';
 import type { FlatLayer, FlatModel } from './kerasConfig';
 import { fileError } from './modelJson';
@@ -15,6 +17,11 @@ export interface StoredWeight {
   shape: number[];
   /** Reads its values as float32 (from a shard: asynchronously). */
   read(): Promise<Float32Array>;
+  /**
+   * Hands its values to `use`, maybe as a view of memory that is reused once `use` returns (so
+   * `use` copies what it keeps); where absent, `read` is used.
+   */
+  withValues?<T>(use: (values: Float32Array) => T): Promise<T>;
 }
 
 /** A layer's stored weights: by short name (`kernel`, `moving_mean`) or in the layer's order. */
@@ -74,9 +81,21 @@ function storedFor(
   });
 }
 
+/** Options of loadWeights. */
+export interface LoadOptions {
+  /**
+   * Layers not to load (flat names): those built around a stand-in for an unknown class, whose
+   * shapes are guesses. Their stored weights are claimed, not checked; their variables stay unset.
+   */
+  skip?: ReadonlySet<string>;
+  /** Summarise each weight (min, max, mean, std) from the values read, while they are at hand. */
+  stats?: boolean;
+}
+
 /**
  * Sets every layer's weights from the file, layer by layer; throws INVALID_MODEL_FILE on any
- * missing, extra or mis-shaped weight. Layers of the model are found by their flat names.
+ * missing, extra or mis-shaped weight. Layers of the model are found by their flat names. Returns
+ * each layer's weight summaries when asked (from the values as read: no second read of the model).
  */
 export async function loadWeights(
   tf: typeof Tf,
@@ -84,8 +103,14 @@ export async function loadWeights(
   flat: FlatModel,
   source: WeightSource,
   fileName: string,
-): Promise<void> {
+  options: LoadOptions = {},
+): Promise<Map<string, WeightInfo[]>> {
+  const summaries = new Map<string, WeightInfo[]>();
   for (const layer of flat.layers) {
+    if (options.skip?.has(layer.name)) {
+      source.weightsOf(layer);
+      continue;
+    }
     const built = model.getLayer(layer.name);
     const needed = built.weights;
     const stored = source.weightsOf(layer);
@@ -118,13 +143,39 @@ export async function loadWeights(
     });
     // One layer's tensors at a time: set, then freed (the variables keep their own data).
     const tensors: Tf.Tensor[] = [];
-    for (const weight of weights) {
-      tensors.push(tf.tensor(await weight.read(), weight.shape, 'float32'));
+    const layerSummaries: WeightInfo[] = [];
+    // wasm copies a tensor's values into its heap at once; other backends may keep the array,
+    // which must then be the tensor's own, not a lent view.
+    const copies = tf.getBackend() === 'wasm';
+    for (const [index, weight] of weights.entries()) {
+      const take = (values: Float32Array, lent: boolean): void => {
+        const owned = lent && !copies ? values.slice() : values;
+        tensors.push(tf.tensor(owned, weight.shape, 'float32'));
+        if (options.stats) {
+          const variable = needed[index];
+          layerSummaries.push(
+            weightSummary(
+              shortName(variable.originalName),
+              weight.shape,
+              variable.trainable,
+              values,
+            ),
+          );
+        }
+      };
+      if (weight.withValues) {
+        await weight.withValues((values) => take(values, true));
+      } else {
+        take(await weight.read(), false);
+      }
     }
     try {
       built.setWeights(tensors);
     } finally {
       tensors.forEach((tensor) => tensor.dispose());
+    }
+    if (options.stats) {
+      summaries.set(layer.name, layerSummaries);
     }
   }
   const extra = source.unclaimed();
@@ -134,6 +185,7 @@ export async function loadWeights(
       `it holds weights for ${extra[0]}${extra.length > 1 ? ` and ${extra.length - 1} more` : ''}, which the model has no layer for.`,
     );
   }
+  return summaries;
 }
 
 /** Values of an h5wasm dataset or a decoded shard as float32 (float64 and float16 converted). */

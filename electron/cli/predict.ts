@@ -15,7 +15,6 @@ import {
   asModelFileError,
   checkRunnable,
   MODEL_FLAG,
-  MODEL_FLAG_USAGE,
   modelPathFromFlags,
   openModelFlag,
 } from './modelFile';
@@ -36,7 +35,8 @@ const DEFAULT_TOP = 5;
 const USAGE = `Usage: npm run -s cli -- predict --model FILE --image IMG [flags]
 
 Runs one image through your model (its own weights) and prints the top classes to stdout.
-${MODEL_FLAG_USAGE}
+  --model FILE         your model: Keras .h5, .hdf5 or .keras, or a TF.js model.json (its
+                       weight shards beside it)
   --image IMG          a PNG or JPEG, resized to the model's input size (bilinear)
   --top K              how many classes to list, highest first (default ${DEFAULT_TOP}, at most 1000)
   --labels FILE        class names: one a line, a JSON list, or a JSON object from index to a

@@ -82,10 +82,13 @@ export function fullLayout(
   const cacheKey = `${key}|${direction}|${sizesKey(sizes)}`;
   let layout = cache.get(cacheKey);
   if (!layout) {
-    // Composed in slices of the main thread's time (a 10,000-layer model takes a few hundred
-    // milliseconds in all); ELK only where the groups do not compose.
+    // Composed at once for a graph of ordinary size (ResNeXt-101: ~10 ms), in slices of the main
+    // thread's time beyond (a 10,000-layer model takes a few hundred milliseconds in all): a
+    // slice given back costs a frame, or more on a busy machine. ELK only where groups do not
+    // compose.
     layout = runSliced(
       composeSteps(graph, hierarchy, sizes, titleWidths(hierarchy), direction),
+      sliceBudget(graph),
     ).then((composed) => composed ?? elkLayout(cacheKey, graph, hierarchy, sizes, direction));
     layout.catch(() => cache.delete(cacheKey));
     cache.set(cacheKey, layout);
@@ -98,6 +101,13 @@ export function fullLayout(
   }
   return layout;
 }
+
+/** Graphs up to this many layers are measured and composed in one go. */
+export const SLICED_LAYERS = 2000;
+
+/** The time a slice of layout work may take: unbounded for a graph of ordinary size. */
+export const sliceBudget = (graph: ModelGraph): number =>
+  graph.layers.length > SLICED_LAYERS ? 10 : Number.POSITIVE_INFINITY;
 
 /** ELK's layout of a graph, from localStorage if it was laid out before, else from the worker. */
 function elkLayout(

@@ -30,11 +30,12 @@ export interface DrawerHooks {
 
 /**
  * The next slice from the last one and how long its frame took: scaled to take about the budget,
- * growing at most 2× a frame, between 10 and 400 elements.
+ * growing at most 2× a frame, between 20 and 400 elements (fewer than 20 a frame and the fixed
+ * cost of each of cytoscape's frames dominates).
  */
 export function nextSlice(size: number, frameMs: number, budgetMs = FRAME_BUDGET_MS): number {
   const scaled = (size * budgetMs) / Math.max(1, frameMs);
-  return Math.round(Math.min(400, 2 * size, Math.max(10, scaled)));
+  return Math.round(Math.min(400, 2 * size, Math.max(20, scaled)));
 }
 
 /** The visible area grown by `by` times its size on every side. */

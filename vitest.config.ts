@@ -12,7 +12,11 @@ export default defineConfig({
     hookTimeout: 120_000,
     // tfjs backends are process-global; files run in separate forks, one at a time per core.
     pool: 'forks',
-    // ONNX Runtime runs cache their exports: tests keep theirs out of the user's cache folder.
-    env: { INSPECTOR_CACHE_DIR: join(tmpdir(), 'resnext-inspector-test-cache') },
+    // ONNX Runtime runs cache their exports: tests keep theirs out of the user's cache folder,
+    // in a small one (a change to the sources makes every entry a new one).
+    env: {
+      INSPECTOR_CACHE_DIR: join(tmpdir(), 'resnext-inspector-test-cache'),
+      INSPECTOR_CACHE_MAX_MB: '512',
+    },
   },
 });

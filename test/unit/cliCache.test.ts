@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/modelConfig';
 import type { OnnxExportInfo } from '../../engine/core/onnx/exporter';
-import { CACHE_DIR_ENV, ModelCache } from '../../engine/node/onnx/modelCache';
+import { formatBytes } from '../../engine/core/memoryGuard';
+import { CACHE_DIR_ENV, cacheLimit, ModelCache } from '../../engine/node/onnx/modelCache';
 import { UsageError } from '../../electron/cli/args';
 import { command } from '../../electron/cli/cache';
 import type { CliIo } from '../../electron/cli/command';
@@ -13,6 +14,8 @@ import type { CliIo } from '../../electron/cli/command';
 const root = mkdtempSync(join(tmpdir(), 'cli-cache-test-'));
 const saved = process.env[CACHE_DIR_ENV];
 let folder: string;
+/** The bound, as the command prints it (INSPECTOR_CACHE_MAX_MB, or the default). */
+const bound = formatBytes(cacheLimit());
 
 beforeEach(() => {
   folder = mkdtempSync(join(root, 'c-'));
@@ -46,7 +49,7 @@ describe('cli cache', () => {
     const result = await cache();
     expect(result).toEqual({
       code: 0,
-      stdout: `Cache folder: ${join(folder, 'onnx')}\nNothing cached (bound 4.3 GB).\n`,
+      stdout: `Cache folder: ${join(folder, 'onnx')}\nNothing cached (bound ${bound}).\n`,
     });
     expect((await cache('info')).stdout).toBe(result.stdout);
   });
@@ -59,7 +62,7 @@ describe('cli cache', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toBe(`Cache folder: ${join(folder, 'onnx')}`);
     // Each entry is its file and its record (a few hundred bytes).
-    expect(lines[1]).toBe('2 exported models, 7.0 MB of at most 4.3 GB:');
+    expect(lines[1]).toBe(`2 exported models, 7.0 MB of at most ${bound}:`);
     expect(lines[2]).toMatch(
       /^ {2}resnext101_32x4d_20cls +2\.0 MB {2}last used 2026-12-02 10:45 UTC$/,
     );

@@ -13,7 +13,10 @@ export const CYTOSCAPE_STYLE_HASH = 'sha256-pgvDUBa4IjFA2yuSJ2cqcyxmNYJMborsd0OR
 /** The policy's directives, in order. */
 export const CSP_DIRECTIVES: Readonly<Record<string, string>> = Object.freeze({
   'default-src': "'none'",
-  'script-src': "'self'",
+  // WebAssembly (tfjs, ONNX Runtime Web, h5wasm in the window's engine) compiles under
+  // 'wasm-unsafe-eval', which allows no eval of JavaScript. blob: lets tfjs's threaded wasm start
+  // its threads (their script is a Blob the page's own code makes; no other origin can).
+  'script-src': "'self' 'wasm-unsafe-eval' blob:",
   'style-src': `'self' '${CYTOSCAPE_STYLE_HASH}'`,
   // Svelte's `style:` directives and cytoscape set style attributes; elements stay hash-only.
   'style-src-attr': "'unsafe-inline'",
@@ -26,6 +29,16 @@ export const CSP_DIRECTIVES: Readonly<Record<string, string>> = Object.freeze({
   'form-action': "'none'",
   'frame-ancestors': "'none'",
   'object-src': "'none'",
+});
+
+/**
+ * Cross-origin isolation, on every response of the app (browser mode and Electron's app://): with
+ * it `crossOriginIsolated` is true, SharedArrayBuffer exists, and WebAssembly gets its threads.
+ */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
 });
 
 /** The policy as a header value. */

@@ -10,6 +10,7 @@ import { IPC_MENU } from '../../shared/wire';
 import { writeFileAtomic } from '../../engine/node/atomicWrite';
 import { EngineClient } from '../../engine/node/client';
 import { utilitySpawner } from './engineProcess';
+import { gpuSwitches } from './gpuSwitches';
 import { mainHandlers } from './handlers';
 import { forwardProfileEvents, registerApiHandlers, windowRuns } from './ipc';
 import { menuTemplate } from './menu';
@@ -21,6 +22,9 @@ const RENDERER_DIR = path.join(BUNDLE_DIR, '..', 'renderer');
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 app.enableSandbox();
+for (const [name, value] of gpuSwitches(process.platform)) {
+  app.commandLine.appendSwitch(name, value);
+}
 app.on('web-contents-created', (_event, contents) => guardContents(contents));
 
 let window: BrowserWindow | undefined;

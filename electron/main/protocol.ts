@@ -5,7 +5,7 @@
  */
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { contentSecurityPolicy } from '../../shared/csp';
+import { contentSecurityPolicy, ISOLATION_HEADERS } from '../../shared/csp';
 import { safeRelativePath } from '../../shared/staticPath';
 
 /** The scheme and host of the renderer. */
@@ -62,6 +62,7 @@ export async function appResponse(requestUrl: string, rendererDir: string): Prom
         'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'Content-Security-Policy': contentSecurityPolicy(),
         'X-Content-Type-Options': 'nosniff',
+        ...ISOLATION_HEADERS,
       },
     });
   } catch {

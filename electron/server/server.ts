@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ApiHandlers } from '../../shared/apiSchemas';
-import { contentSecurityPolicy } from '../../shared/csp';
+import { contentSecurityPolicy, ISOLATION_HEADERS } from '../../shared/csp';
 import {
   HTTP_API_PREFIX,
   TOKEN_PARAM,
@@ -60,8 +60,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
+  ...ISOLATION_HEADERS,
 };
 
 function sendText(response: ServerResponse, status: number, text: string): void {

@@ -307,6 +307,9 @@ describe('app:// protocol', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    // Cross-origin isolation: crossOriginIsolated is true in the window, and wasm gets threads.
+    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(response.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
     expect(await (await appResponse('app://inspector/', renderer)).text()).toContain(
       '<title>app</title>',
     );

@@ -20,6 +20,10 @@ vi.mock('electron', async () => {
   const app = Object.assign(new EventEmitter(), {
     whenReady: async () => void calls.push('whenReady'),
     enableSandbox: () => void calls.push('enableSandbox'),
+    commandLine: {
+      appendSwitch: (name: string, value?: string) =>
+        void calls.push(`switch ${name}${value === undefined ? '' : `=${value}`}`),
+    },
     requestSingleInstanceLock: () => true,
     getName: () => 'ResNeXt Inspector',
     getVersion: () => '0.1.0',
@@ -96,6 +100,14 @@ describe('Electron main', () => {
       calls.findIndex((call) => call.startsWith('privileged: app {"standard":true,"secure":true')),
     ).toBeLessThan(ready);
     expect(calls.indexOf('enableSandbox')).toBeLessThan(ready);
+    // WebGPU on Linux needs its switches before the app is ready; other systems have it on.
+    const switches = calls.filter((call) => call.startsWith('switch '));
+    expect(switches).toEqual(
+      process.platform === 'linux'
+        ? ['switch enable-unsafe-webgpu', 'switch enable-features=Vulkan']
+        : [],
+    );
+    switches.forEach((call) => expect(calls.indexOf(call)).toBeLessThan(ready));
     expect(calls.indexOf('handle app')).toBeGreaterThan(ready);
     expect(calls.filter((call) => call.startsWith('error'))).toEqual([]);
   });

@@ -136,11 +136,17 @@ describe('token', () => {
     expect((await send('/?token=wrong')).status).toBe(401);
   });
 
-  it('sends the CSP without unsafe-eval, and no referrer (the token is in the URL)', async () => {
+  it('sends the CSP without eval of JavaScript, isolation, and no referrer (the token is in the URL)', async () => {
     const reply = await send('/', auth);
     const csp = String(reply.headers['content-security-policy']);
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).not.toContain('unsafe-eval');
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval' blob:;");
+    // WebAssembly may compile; JavaScript may not be evaluated.
+    expect(csp).not.toContain("'unsafe-eval'");
+    expect(reply.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(reply.headers['cross-origin-embedder-policy']).toBe('require-corp');
+    expect((await send('/assets/app.js')).headers['cross-origin-embedder-policy']).toBe(
+      'require-corp',
+    );
     expect(reply.headers['referrer-policy']).toBe('no-referrer');
     expect(reply.headers['x-frame-options']).toBe('DENY');
   });

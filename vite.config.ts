@@ -10,6 +10,17 @@ export default defineConfig({
   root,
   base: './',
   plugins: [svelte()],
+  resolve: {
+    alias: [
+      {
+        // tfjs's threaded wasm module, loaded so that its threads can start (see the module).
+        find: /^\.\.\/wasm-out\/tfjs-backend-wasm-threaded-simd\.js$/,
+        replacement: fileURLToPath(new URL('./engine/window/tfjsWasmThreaded.ts', import.meta.url)),
+      },
+    ],
+  },
+  // The window's engine is a module worker that loads its backends (ONNX Runtime Web) on demand.
+  worker: { format: 'es' },
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import { API_CALLS, type ApiCall, type InspectorApi } from './api';
 import { InspectorError, toErrorInfo, type Result } from './errors';
 import { INPUT_SCALES, MAX_TOP } from './predict';
+import { WINDOW_BACKENDS } from './profile';
 
 /** The largest base64 image a profile request may carry, in characters (32 MiB). */
 export const MAX_IMAGE_CHARS = 32 * 1024 * 1024;
@@ -130,7 +131,15 @@ export const ProfileRequestSchema = v.pipe(
   record({
     config: v.optional(ModelConfigSchema),
     file: v.optional(FileIdSchema),
-    backend: oneOf(['auto', 'tensorflow', 'wasm', 'cpu', 'onnxruntime', 'onnxruntime-cuda']),
+    backend: oneOf([
+      'auto',
+      'tensorflow',
+      'wasm',
+      'cpu',
+      'onnxruntime',
+      'onnxruntime-cuda',
+      ...WINDOW_BACKENDS,
+    ]),
     // Generous: the engine's memory guard refuses what would not fit, with the estimate and the budget.
     batch: integer(1, 4096),
     input: InputSourceSchema,

@@ -11,10 +11,47 @@ import type { InputScale } from './predict';
  * `onnxruntime` and `onnxruntime-cuda` are ONNX Runtime's CPU and CUDA providers, which run the
  * model exported to ONNX (never picked by `auto`).
  */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'onnxruntime' | 'onnxruntime-cuda';
+export type BackendName =
+  'tensorflow' | 'wasm' | 'cpu' | 'onnxruntime' | 'onnxruntime-cuda' | WindowBackendName;
+
+/**
+ * A backend of the window's engine (a Web Worker of the renderer), which runs on the machine that
+ * shows the window: tfjs on WebGPU, WebGL2 or multi-threaded WebAssembly, and ONNX Runtime Web
+ * (WebGPU or WebAssembly) running the exported model.
+ */
+export type WindowBackendName =
+  | 'window-webgpu'
+  | 'window-webgl'
+  | 'window-wasm'
+  | 'window-onnxruntime-webgpu'
+  | 'window-onnxruntime-wasm';
+
+/** The window's backends, in the order they are listed and `auto` would try them. */
+export const WINDOW_BACKENDS: readonly WindowBackendName[] = [
+  'window-webgpu',
+  'window-webgl',
+  'window-wasm',
+  'window-onnxruntime-webgpu',
+  'window-onnxruntime-wasm',
+];
+
+/** Why the engine process refuses a window backend (the CLI, the HTTP API). */
+export function windowOnlyMessage(name: string): string {
+  return `${name} runs in the app's window (WebGPU, WebGL or WebAssembly in the browser), not in the engine process; choose it in the app's run form, or tensorflow, wasm, cpu or onnxruntime here.`;
+}
+
+/** Whether a backend runs in the window's engine (rather than the engine process). */
+export function isWindowBackend(name: string): name is WindowBackendName {
+  return (WINDOW_BACKENDS as readonly string[]).includes(name);
+}
 
 /** ONNX Runtime's backends, in the order they are listed. */
-export const ONNX_BACKENDS: readonly BackendName[] = ['onnxruntime', 'onnxruntime-cuda'];
+export const ONNX_BACKENDS: readonly BackendName[] = [
+  'onnxruntime',
+  'onnxruntime-cuda',
+  'window-onnxruntime-webgpu',
+  'window-onnxruntime-wasm',
+];
 
 /** The backends in the order the engine tries them. */
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -122,7 +159,15 @@ export interface LayerTiming {
   minMs: number;
   /** ONNX Runtime `fast` mode: the id of the layer this one was fused into (its time is there). */
   fusedInto?: number;
+  /** Median GPU time of the layer's kernels (timer queries), where the GPU offers them. */
+  gpuMedianMs?: number;
 }
+
+/**
+ * How a GPU backend timed each layer's kernels: WebGPU timestamp queries, WebGL disjoint timer
+ * queries, or none (the GPU offers no timer queries: wall clock with a sync after each layer).
+ */
+export type GpuTimer = 'timestamp-query' | 'disjoint-timer-query' | 'none';
 
 /** Everything a finished run reports. */
 export interface ProfileResult {
@@ -161,6 +206,10 @@ export interface ProfileResult {
   warmup?: number;
   /** The memory guard's estimate for this run, in bytes. */
   estimatedBytes?: number;
+  /** On a GPU backend: how layers' kernels were timed (see GpuTimer). */
+  gpuTimer?: GpuTimer;
+  /** Median over timed passes of the sum of per-layer GPU times, where timer queries exist. */
+  gpuMedianMs?: number;
   /** The ONNX Runtime mode that produced the numbers, on an ONNX Runtime backend. */
   onnxMode?: OnnxMode;
 }
@@ -197,6 +246,8 @@ export type ProfileEvent =
       ms: number;
       /** ONNX Runtime `fast` mode: the layer this one was fused into; `ms` is then 0. */
       fusedInto?: number;
+      /** GPU time of the layer's kernels, on a GPU backend with timer queries. */
+      gpuMs?: number;
     }
   | { type: 'pass-finished'; runId: string; pass: number; totalMs: number }
   | { type: 'run-finished'; runId: string; result: ProfileResult }

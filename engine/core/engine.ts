@@ -174,6 +174,7 @@ export class Engine {
     this.models.checkRunnable(ref);
     const budget = request.memoryBudgetBytes ?? this.host.memoryBudget(request.backend);
     const estimate = this.models.checkMemory(ref, request.batch, budget);
+    this.host.checkTensorLimit?.(request.backend, this.models.largestTensor(ref, request.batch));
     if (this.runs.has(runId) || this.pending.has(runId)) {
       throw new InspectorError('INVALID_REQUEST', `Run ${runId} exists already; use a new run id.`);
     }

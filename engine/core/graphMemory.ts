@@ -31,6 +31,23 @@ function groupedTransient(layer: LayerInfo, input: LayerInfo | undefined): numbe
   return 2 * positions * inputChannels * ((layer.filters ?? 1) / (layer.groups ?? 1));
 }
 
+/**
+ * The bytes of the largest single tensor a run holds: a layer's output, a weight, or a grouped
+ * convolution's depthwise intermediate, for the whole batch. A GPU keeps each in one buffer or
+ * texture, so its device limits apply to this size, not to the total.
+ */
+export function largestTensorBytes(graph: ModelGraph, batch: number): number {
+  const byName = new Map(graph.layers.map((layer) => [layer.name, layer]));
+  let largest = 0;
+  for (const layer of graph.layers) {
+    const transient = groupedTransient(layer, byName.get(layer.inbound[0] ?? '')) / 2;
+    largest = Math.max(largest, valuesOf(layer) * batch, transient * batch);
+    // A layer's kernel is about all of its parameters (the bias is small beside it).
+    largest = Math.max(largest, layer.params);
+  }
+  return largest * FLOAT;
+}
+
 /** Estimates a run of a described model at a batch; MEMORY_BUDGET above `budget`. */
 export function graphMemory(graph: ModelGraph, batch: number, budget: number): MemoryEstimate {
   const byName = new Map(graph.layers.map((layer) => [layer.name, layer]));

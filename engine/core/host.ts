@@ -5,7 +5,7 @@
  * and how to end the engine when its runtime is no longer usable. Two hosts implement it: the Node
  * engine process (engine/node/) and the window's Web Worker (engine/window/).
  */
-import type { BackendName, BackendStatus, OnnxMode } from '../../shared/profile';
+import type { BackendName, BackendStatus, GpuTimer, OnnxMode } from '../../shared/profile';
 import type { ImageDecoder } from './inputData';
 import type { Hdf5Opener, ModelFileSet } from './models/files';
 import type { Runtime, RuntimeModel } from './runtime';
@@ -40,4 +40,12 @@ export interface EngineHost {
   modelFiles(spec: unknown): ModelFileSet;
   /** Opens HDF5 with h5wasm (from the file in place where the host can). */
   openHdf5: Hdf5Opener;
+  /** How the tfjs runtime times a GPU backend's kernels (the window's WebGPU and WebGL). */
+  tfjsOptions?(backend: BackendName): { gpuTimer?: GpuTimer };
+  /**
+   * Refuses, before anything is allocated, a run whose largest tensor (`bytes`, as one buffer or
+   * texture) exceeds what the backend's device can hold (WebGPU buffer limits, WebGL's texture
+   * size); MEMORY_BUDGET with a message naming both.
+   */
+  checkTensorLimit?(backend: BackendName | 'auto', bytes: number): void;
 }

@@ -7,9 +7,10 @@
 import { InspectorError } from '../../shared/errors';
 import { checkedConfig, configKey, inputShapeOf, type ModelConfig } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
+import { predictGraph } from '../../shared/predictGraph';
 import type { BackendName, ModelRef, OnnxMode } from '../../shared/profile';
 import { describeModel } from './describe';
-import { graphMemory } from './graphMemory';
+import { graphMemory, largestTensorBytes } from './graphMemory';
 import type { EngineHost } from './host';
 import type { InputShape } from './inputData';
 import { checkMemory, estimateMemory, type MemoryEstimate } from './memoryGuard';
@@ -89,7 +90,7 @@ export class ModelStore {
       }
       this.files.delete(old);
     }
-    const runtime = new TfjsRuntime(backend);
+    const runtime = this.tfjsRuntime(backend);
     this.loaded = {
       key: `${backend}|file=${id}`,
       runtime,
@@ -132,6 +133,14 @@ export class ModelStore {
       return checkMemory(ref.config, batch, budget);
     }
     return graphMemory(this.file(ref.file).graph, batch, budget);
+  }
+
+  /** The largest single tensor of a run, for the device limits of a GPU backend. */
+  largestTensor(ref: ModelRef, batch: number): number {
+    return largestTensorBytes(
+      ref.config ? predictGraph(ref.config) : this.file(ref.file).graph,
+      batch,
+    );
   }
 
   /** The estimate alone, for a model known to fit. */
@@ -184,7 +193,7 @@ export class ModelStore {
     }
     this.dispose();
     if (ref.config) {
-      const runtime = factory ? await factory(backend, { onnxMode }) : new TfjsRuntime(backend);
+      const runtime = factory ? await factory(backend, { onnxMode }) : this.tfjsRuntime(backend);
       this.loaded = { key, runtime, model: await runtime.build(ref.config) };
       return this.loaded;
     }
@@ -193,7 +202,7 @@ export class ModelStore {
       id: ref.file,
       maxWeightBytes: Infinity,
     });
-    const runtime = new TfjsRuntime(backend);
+    const runtime = this.tfjsRuntime(backend);
     this.loaded = {
       key,
       runtime,
@@ -201,6 +210,11 @@ export class ModelStore {
       graph: file.graph,
     };
     return this.loaded;
+  }
+
+  /** The tfjs runtime on a backend, with the host's way of timing its GPU kernels. */
+  private tfjsRuntime(backend: BackendName): TfjsRuntime {
+    return new TfjsRuntime(backend, this.host.tfjsOptions?.(backend));
   }
 
   /** Frees the loaded model. */

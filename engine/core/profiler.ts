@@ -164,15 +164,19 @@ interface PassContext<M extends RuntimeModel, I> {
 async function layerPass<M extends RuntimeModel, I>(
   context: PassContext<M, I>,
   pass: number,
-): Promise<{ times: number[]; totalMs: number }> {
+): Promise<{ times: number[]; gpuTimes: number[]; totalMs: number }> {
   const { runtime, model, input, runId, batcher, checkpoint } = context;
   const times = new Array<number>(model.layerCount).fill(0);
+  const gpuTimes = new Array<number>(model.layerCount).fill(0);
   const outcome = await runtime.runLayers(model, input, {
     checkpoint,
     onLayer: (record: LayerRecord) => {
-      const { layerId, ms, fusedInto } = record;
+      const { layerId, ms, fusedInto, gpuMs } = record;
       times[layerId] = ms;
-      if (fusedInto === undefined) {
+      if (gpuMs !== undefined) {
+        gpuTimes[layerId] = gpuMs;
+        batcher.push({ type: 'layer-finished', runId, pass, layerId, ms, gpuMs });
+      } else if (fusedInto === undefined) {
         batcher.push({ type: 'layer-finished', runId, pass, layerId, ms });
       } else {
         context.fusedInto.set(layerId, fusedInto);
@@ -183,7 +187,7 @@ async function layerPass<M extends RuntimeModel, I>(
   if (outcome.stopped) {
     throw cancelled();
   }
-  return { times, totalMs: outcome.totalMs };
+  return { times, gpuTimes, totalMs: outcome.totalMs };
 }
 
 /** The timed part of a run, before statistics. */
@@ -193,6 +197,8 @@ interface Timings {
   cpuPassesMs: number[];
   cpuWholePassesMs: number[];
   layerMsByPass: number[][];
+  /** Per timed pass, each layer's GPU ms (GPU backends with timer queries). */
+  gpuMsByPass: number[][];
   firstPassMs: number;
   peakBytes: number;
 }
@@ -217,6 +223,7 @@ async function timedPasses<M extends RuntimeModel, I>(
     cpuPassesMs: [],
     cpuWholePassesMs: [],
     layerMsByPass: [],
+    gpuMsByPass: [],
     firstPassMs: 0,
     peakBytes: 0,
   };
@@ -234,9 +241,9 @@ async function timedPasses<M extends RuntimeModel, I>(
   for (let pass = -request.warmup; pass < request.runs; pass += 1) {
     await stopIfCancelled();
     const cpuMsSoFar = context.cpuStart();
-    const { times, totalMs } = perLayer
+    const { times, gpuTimes, totalMs } = perLayer
       ? await layerPass(context, pass)
-      : { times: [], totalMs: (await runtime.runWhole(model, input)).totalMs };
+      : { times: [], gpuTimes: [], totalMs: (await runtime.runWhole(model, input)).totalMs };
     const cpuMs = cpuMsSoFar();
     batcher.push({ type: 'pass-finished', runId, pass, totalMs });
     if (pass === -request.warmup) {
@@ -250,6 +257,7 @@ async function timedPasses<M extends RuntimeModel, I>(
       timings.cpuPassesMs.push(cpuMs);
       if (perLayer) {
         timings.layerMsByPass.push(times);
+        timings.gpuMsByPass.push(gpuTimes);
         await stopIfCancelled();
         const wholeCpuMs = context.cpuStart();
         timings.wholePassesMs.push((await runtime.runWhole(model, input)).totalMs);
@@ -304,10 +312,10 @@ async function profilePasses<M extends RuntimeModel, I>(
   const timings = await timedPasses(context, request);
   const stats = request.stats ? await statsPass(runtime, model, input, checkpoint) : undefined;
   const wholeMedianMs = median(timings.wholePassesMs);
-  const perLayerMedianMs =
-    mode === 'per-layer'
-      ? median(timings.layerMsByPass.map((times) => times.reduce((sum, ms) => sum + ms, 0)))
-      : null;
+  const sum = (times: readonly number[]): number => times.reduce((total, ms) => total + ms, 0);
+  const perLayerMedianMs = mode === 'per-layer' ? median(timings.layerMsByPass.map(sum)) : null;
+  const gpuTimed =
+    mode === 'per-layer' && runtime.gpuTimer !== undefined && runtime.gpuTimer !== 'none';
   return {
     runId,
     backend: runtime.backend,
@@ -317,7 +325,10 @@ async function profilePasses<M extends RuntimeModel, I>(
       mode === 'per-layer'
         ? layerTimings(timings.layerMsByPass).map((timing) => {
             const into = fusedInto.get(timing.layerId);
-            return into === undefined ? timing : { ...timing, fusedInto: into };
+            const gpu = gpuTimed
+              ? { gpuMedianMs: median(timings.gpuMsByPass.map((pass) => pass[timing.layerId])) }
+              : {};
+            return into === undefined ? { ...timing, ...gpu } : { ...timing, fusedInto: into };
           })
         : [],
     perLayerMedianMs,
@@ -335,6 +346,8 @@ async function profilePasses<M extends RuntimeModel, I>(
     warmup,
     estimatedBytes: options.estimatedBytes,
     ...(runtime.onnxMode ? { onnxMode: runtime.onnxMode } : {}),
+    ...(runtime.gpuTimer ? { gpuTimer: runtime.gpuTimer } : {}),
+    ...(gpuTimed ? { gpuMedianMs: median(timings.gpuMsByPass.map(sum)) } : {}),
   };
 }
 

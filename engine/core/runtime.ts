@@ -7,7 +7,7 @@
  * `endPasses`, so that one profiling session can serve many passes.
  */
 import type { ModelConfig } from '../../shared/modelConfig';
-import type { BackendName, OnnxMode, ProfileMode } from '../../shared/profile';
+import type { BackendName, GpuTimer, OnnxMode, ProfileMode } from '../../shared/profile';
 
 /** Input values for one forward pass, batch-first and channels-last: [batch, height, width, channels]. */
 export interface InputBatch {
@@ -31,6 +31,8 @@ export interface LayerRecord {
   output?: LayerOutput;
   /** The layer a runtime fused this one into (ONNX Runtime `fast`); `ms` is then 0. */
   fusedInto?: number;
+  /** GPU time of the layer's kernels, from the backend's timer queries. */
+  gpuMs?: number;
 }
 
 /** Options of a layer-by-layer pass. */
@@ -94,6 +96,8 @@ export interface Runtime<Model extends RuntimeModel = RuntimeModel, Input = unkn
   readonly liveLayerTimes: boolean;
   /** The ONNX Runtime mode, for an ONNX Runtime runtime. */
   readonly onnxMode?: OnnxMode;
+  /** On a GPU backend: how it times layers' kernels (absent on a CPU backend). */
+  readonly gpuTimer?: GpuTimer;
   /** Builds the model for a config; the caller has checked the config and the memory budget. */
   build(config: ModelConfig): Promise<Model>;
   /** Loads input values once per run (into a tensor, a device buffer), outside any timed pass. */

@@ -6,7 +6,7 @@
 import { tf } from './tf';
 import { InspectorError } from '../../shared/errors';
 import type { ModelConfig } from '../../shared/modelConfig';
-import type { BackendName } from '../../shared/profile';
+import type { BackendName, GpuTimer } from '../../shared/profile';
 import { buildResNeXt } from './resnext';
 import type {
   InputBatch,
@@ -67,8 +67,18 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
   /** Whether a layer's values must be read for it to have finished (not so on wasm and cpu). */
   readonly readToSync: boolean;
 
-  constructor(readonly backend: BackendName) {
-    this.readToSync = backend !== 'wasm' && backend !== 'cpu';
+  /**
+   * On a GPU backend, how it times each layer's kernels: with timer queries (`tf.time`'s kernel
+   * ms, beside the wall time), or `none` (wall clock with a sync after each layer only).
+   */
+  readonly gpuTimer?: GpuTimer;
+
+  constructor(
+    readonly backend: BackendName,
+    options: { gpuTimer?: GpuTimer } = {},
+  ) {
+    this.readToSync = !['wasm', 'cpu', 'window-wasm'].includes(backend);
+    this.gpuTimer = options.gpuTimer;
   }
 
   async build(config: ModelConfig): Promise<TfjsModel> {
@@ -139,7 +149,17 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
         const step = plan[id];
         const isInput = step.inputs.length === 0;
         const layerStart = performance.now();
-        const output = isInput ? input : applyLayer(step, live);
+        let output = input;
+        let gpuMs: number | undefined;
+        if (!isInput && this.timesKernels) {
+          // tf.time runs the layer and resolves once the GPU's timer queries for it have.
+          const timing = await tf.time(() => {
+            output = applyLayer(step, live) as tf.Tensor4D;
+          });
+          gpuMs = typeof timing.kernelMs === 'number' ? timing.kernelMs : undefined;
+        } else if (!isInput) {
+          output = applyLayer(step, live) as tf.Tensor4D;
+        }
         const wanted =
           typeof options.withOutputs === 'function'
             ? options.withOutputs(id)
@@ -154,6 +174,7 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
         options.onLayer?.({
           layerId: id,
           ms,
+          ...(gpuMs === undefined ? {} : { gpuMs }),
           output:
             wanted && values
               ? { shape: output.shape, data: new Float32Array(values as Float32Array) }
@@ -168,6 +189,11 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
         }
       }
     }
+  }
+
+  /** Whether layers are timed on the GPU's timer queries. */
+  private get timesKernels(): boolean {
+    return this.gpuTimer === 'timestamp-query' || this.gpuTimer === 'disjoint-timer-query';
   }
 
   memory(): { tensors: number; bytes: number } {

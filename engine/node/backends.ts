@@ -7,7 +7,13 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InspectorError } from '../../shared/errors';
-import { BACKEND_ORDER, type BackendName, type BackendStatus } from '../../shared/profile';
+import {
+  BACKEND_ORDER,
+  isWindowBackend,
+  windowOnlyMessage,
+  type BackendName,
+  type BackendStatus,
+} from '../../shared/profile';
 import { listOnnxBackends } from './onnx/ortLoader';
 import { tf } from '../core/tf';
 
@@ -150,6 +156,9 @@ export async function listBackends(): Promise<BackendStatus[]> {
  * A forced backend that cannot run throws BACKEND_UNAVAILABLE with the reason.
  */
 export async function useBackend(choice: BackendName | 'auto'): Promise<BackendName> {
+  if (isWindowBackend(choice)) {
+    throw new InspectorError('BACKEND_UNAVAILABLE', windowOnlyMessage(choice));
+  }
   if (choice !== 'auto' && !BACKEND_ORDER.includes(choice)) {
     throw new InspectorError(
       'BACKEND_UNAVAILABLE',

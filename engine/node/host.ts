@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { InspectorError } from '../../shared/errors';
-import { ONNX_BACKENDS, type BackendName } from '../../shared/profile';
+import { isWindowBackend, ONNX_BACKENDS, type BackendName } from '../../shared/profile';
 import type { EngineHost, RuntimeFactory } from '../core/host';
 import { listBackends, useBackend } from './backends';
 import { decodeImage } from './images';
@@ -21,7 +21,7 @@ export function nodeHost(cap = engineMemoryCap()): EngineHost {
     listBackends,
     useBackend,
     runtimeFactory: (backend: BackendName) =>
-      ONNX_BACKENDS.includes(backend) ? ortFactory : undefined,
+      ONNX_BACKENDS.includes(backend) && !isWindowBackend(backend) ? ortFactory : undefined,
     decodeImage,
     memoryBudget: (backend) => nodeBudget(backend, cap),
     cpuTimeMs: () => {

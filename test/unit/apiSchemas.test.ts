@@ -164,7 +164,7 @@ const FIXTURES: [string, unknown, unknown, string][] = [
     'backend',
     'profile',
     [{ ...request, backend: 'webgpu' }],
-    'profile: request.backend must be one of "auto", "tensorflow", "wasm", "cpu", "onnxruntime", "onnxruntime-cuda", but got "webgpu".',
+    'profile: request.backend must be one of "auto", "tensorflow", "wasm", "cpu", "onnxruntime", "onnxruntime-cuda", "window-webgpu", "window-webgl", "window-wasm", "window-onnxruntime-webgpu", "window-onnxruntime-wasm", but got "webgpu".',
   ],
   [
     'onnxMode',

@@ -1,10 +1,10 @@
 /**
- * The part of ONNX's protobuf schema (onnx/onnx.proto, IR 8) that an exported ResNeXt needs, as a
- * protobufjs 7 reflection root: field numbers and types are ONNX's own, names are camelCase as
- * protobufjs gives them. Encodes the models we write and decodes the optimised ones ORT saves;
- * fields not listed here are skipped on decode.
+ * The part of ONNX's protobuf schema (onnx/onnx.proto, IR 8) that an exported model needs: field
+ * numbers and types are ONNX's own, names are camelCase. Encodes the models we write and decodes
+ * the optimised ones ORT saves (protoCodec.ts: no generated code, so it runs under a page's
+ * Content-Security-Policy too); fields not listed here are skipped on decode.
  */
-import protobuf from 'protobufjs/light';
+import { decodeMessage, encodeMessage, type ProtoType } from './protoCodec';
 
 /** TensorProto.DataType values we use. */
 export const DataType = { FLOAT: 1, INT64: 7 } as const;
@@ -69,7 +69,7 @@ export interface OnnxModel {
 }
 
 const field = (id: number, type: string, rule?: 'repeated') =>
-  rule ? { id, type, rule } : { id, type };
+  rule ? { id, type, rule: 'repeated' as const } : { id, type };
 
 const SCHEMA = {
   nested: {
@@ -168,7 +168,8 @@ const SCHEMA = {
   },
 };
 
-let root: protobuf.Root | undefined;
+/** The message types, by name. */
+const TYPES = SCHEMA.nested.onnx.nested as unknown as Record<string, ProtoType>;
 
 /** The names of the message types of the schema. */
 export type OnnxTypeName =
@@ -180,26 +181,49 @@ export type OnnxTypeName =
   | 'StringStringEntryProto';
 
 /** One message type of the schema, for encoding or decoding a model piece by piece. */
-export function onnxType(name: OnnxTypeName): protobuf.Type {
-  root ??= protobuf.Root.fromJSON(SCHEMA);
-  return root.lookupType(`onnx.${name}`);
+export interface OnnxMessageType {
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): Record<string, unknown>;
+  /** The decoded message as it is (int64 as numbers, arrays always): kept for callers' shape. */
+  toObject(message: Record<string, unknown>, options?: object): Record<string, unknown>;
 }
 
-const modelProto = (): protobuf.Type => onnxType('ModelProto');
+/** One message type of the schema, for encoding or decoding a model piece by piece. */
+export function onnxType(name: OnnxTypeName): OnnxMessageType {
+  const type = TYPES[name];
+  return {
+    encode: (message) => ({
+      finish: () => encodeMessage(TYPES, type, message as Record<string, unknown>),
+    }),
+    decode: (bytes) => decodeMessage(TYPES, type, bytes),
+    toObject: (message) => message,
+  };
+}
 
 /** Serialises a model to the ONNX file format. */
 export function encodeModel(model: OnnxModel): Uint8Array {
-  return modelProto().encode(model).finish();
+  return onnxType('ModelProto').encode(model).finish();
 }
 
 /** Parses an ONNX file; int64 fields come back as numbers, bytes as Uint8Array. */
 export function decodeModel(bytes: Uint8Array): OnnxModel {
-  const type = modelProto();
-  return type.toObject(type.decode(bytes), {
-    longs: Number,
-    arrays: true,
-    defaults: false,
-  }) as OnnxModel;
+  return withArrays(onnxType('ModelProto').decode(bytes)) as unknown as OnnxModel;
+}
+
+/** The repeated fields a decoded model's readers index without checking (absent means empty). */
+function withArrays(model: Record<string, unknown>): Record<string, unknown> {
+  const graph = (model.graph ?? {}) as Record<string, unknown>;
+  for (const key of ['node', 'initializer', 'input', 'output']) {
+    graph[key] ??= [];
+  }
+  for (const node of graph.node as Record<string, unknown>[]) {
+    node.input ??= [];
+    node.output ??= [];
+  }
+  model.graph = graph;
+  model.opsetImport ??= [];
+  model.metadataProps ??= [];
+  return model;
 }
 
 const encoder = new TextEncoder();

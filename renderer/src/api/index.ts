@@ -5,23 +5,28 @@
  * InspectorError with the code and message; the rest of the renderer never knows which transport
  * it has.
  */
-import type { InspectorApi } from '../../../shared/api';
 import { connectBrowser } from './browserTransport';
 import { electronApi, preloadApi } from './electronTransport';
+import { withWindowEngine, type WindowAwareApi } from './withWindowEngine';
 
 export type { InspectorApi, MenuCommand } from '../../../shared/api';
+export type { WindowAwareApi } from './withWindowEngine';
 export { InspectorError } from '../../../shared/errors';
 
-let chosen: Promise<InspectorApi> | undefined;
+let chosen: Promise<WindowAwareApi> | undefined;
 
 /** Which transport this page has: `electron` when the preload exposed its API. */
 export function transportKind(): 'electron' | 'browser' {
   return preloadApi() ? 'electron' : 'browser';
 }
 
-/** The API, connected once; a failed connection is retried on the next call. */
-export function getApi(): Promise<InspectorApi> {
-  chosen ??= (async () => electronApi() ?? connectBrowser(window))().catch((error: unknown) => {
+/**
+ * The API, connected once; a failed connection is retried on the next call. Runs on the window's
+ * own backends go to its engine in a Web Worker; the rest to the engine process.
+ */
+export function getApi(): Promise<WindowAwareApi> {
+  chosen ??= (async () =>
+    withWindowEngine(electronApi() ?? (await connectBrowser(window))))().catch((error: unknown) => {
     chosen = undefined;
     throw error;
   });

@@ -18,6 +18,8 @@ export interface TimingRow {
   gmacs?: number;
   /** ONNX Runtime `fast` mode: the layer this one was fused into (its time is counted there). */
   fusedInto?: number;
+  /** Median GPU time of the layer's kernels (a GPU backend with timer queries). */
+  gpuMs?: number;
 }
 
 /** The time columns of a whole run. */
@@ -30,6 +32,8 @@ export interface TimingTable {
   fusedCount: number;
   /** Layer names by id, for "fused into conv2d_12". */
   names: readonly string[];
+  /** Whether layers carry GPU times (a GPU backend with timer queries). */
+  gpuTimed: boolean;
 }
 
 /** A layer's own median: 0 for a layer fused into another, whose time is counted there. */
@@ -63,6 +67,7 @@ export function timingTable(
       share: totalMs > 0 ? ms / totalMs : 0,
       cumulative: totalMs > 0 ? running / totalMs : 0,
       gmacs: gmacs(macs, batch, ms),
+      ...(timing.gpuMedianMs === undefined ? {} : { gpuMs: timing.gpuMedianMs }),
     };
     if (timing.fusedInto !== undefined) {
       row.fusedInto = timing.fusedInto;
@@ -71,7 +76,8 @@ export function timingTable(
     rows.set(timing.layerId, row);
   }
   const names = graph.layers.map((layer) => layer.name);
-  return { rows, totalMs, timedCount: ordered.length - fusedCount, fusedCount, names };
+  const gpuTimed = ordered.some((timing) => timing.gpuMedianMs !== undefined);
+  return { rows, totalMs, timedCount: ordered.length - fusedCount, fusedCount, names, gpuTimed };
 }
 
 /** Sums per-layer values over every group (stem, stage, block) of a hierarchy. */

@@ -33,6 +33,20 @@ export function timeColumns(table: TimingTable): TableColumn[] {
       text: (layer) => fused(layer.id) ?? cellMs(row(layer.id)?.medianMs),
       total: () => cellMs(table.totalMs),
     },
+    ...(table.gpuTimed
+      ? [
+          {
+            id: 'gpu-ms',
+            label: 'GPU ms',
+            width: '84px',
+            align: 'right',
+            title:
+              "Median time of the layer's kernels on the GPU (timer queries), beside the wall time",
+            sortValue: (layer) => row(layer.id)?.gpuMs ?? MISSING,
+            text: (layer) => cellMs(row(layer.id)?.gpuMs),
+          } satisfies TableColumn,
+        ]
+      : []),
     {
       id: 'p95-ms',
       label: 'p95 ms',

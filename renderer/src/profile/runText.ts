@@ -1,5 +1,11 @@
 // Words for a run: its backend, batch, mode, outcome and total, for lists and pickers.
-import { ONNX_BACKENDS, type BackendName, type LayerTiming } from '../../../shared/profile';
+import {
+  isWindowBackend,
+  ONNX_BACKENDS,
+  type BackendName,
+  type GpuTimer,
+  type LayerTiming,
+} from '../../../shared/profile';
 import type { RunRecord } from '../state/profile.svelte';
 import { formatMs } from './format';
 
@@ -9,9 +15,30 @@ export function runtimeName(backend: BackendName | 'auto'): string {
     return 'auto';
   }
   if (ONNX_BACKENDS.includes(backend)) {
-    return backend === 'onnxruntime-cuda' ? 'ONNX Runtime (CUDA)' : 'ONNX Runtime';
+    const names: Partial<Record<BackendName, string>> = {
+      'onnxruntime-cuda': 'ONNX Runtime (CUDA)',
+      'window-onnxruntime-webgpu': 'ONNX Runtime Web (WebGPU, this window)',
+      'window-onnxruntime-wasm': 'ONNX Runtime Web (WebAssembly, this window)',
+    };
+    return names[backend] ?? 'ONNX Runtime';
   }
-  return `TensorFlow.js ${backend}`;
+  return isWindowBackend(backend)
+    ? `TensorFlow.js ${backend.slice('window-'.length)} (this window)`
+    : `TensorFlow.js ${backend}`;
+}
+
+/** How a GPU run timed its layers, in words; null for a run on a CPU backend. */
+export function gpuTimingText(timer: GpuTimer | undefined): string | null {
+  switch (timer) {
+    case 'timestamp-query':
+      return "GPU time of each layer's kernels from WebGPU timestamp queries, beside wall time";
+    case 'disjoint-timer-query':
+      return "GPU time of each layer's kernels from WebGL timer queries, beside wall time";
+    case 'none':
+      return 'This GPU offers no timer queries: layers are timed by wall clock, with a sync after each';
+    default:
+      return null;
+  }
 }
 
 /**

@@ -11,7 +11,12 @@ export class UsageError extends Error {
 /** How one flag is read. */
 export type FlagSpec =
   | { kind: 'integer'; min?: number }
-  | { kind: 'choice'; choices: readonly string[] }
+  | {
+      kind: 'choice';
+      choices: readonly string[];
+      /** A value that is known but refused here, with the line that says why (or undefined). */
+      refuse?: (raw: string) => string | undefined;
+    }
   | { kind: 'string' }
   | { kind: 'boolean' };
 
@@ -25,6 +30,10 @@ function readValue(flag: string, spec: FlagSpec, raw: string): string | number {
       throw new UsageError(`--${flag} must be an integer of at least ${min}, but got "${raw}".`);
     }
     return Number(raw);
+  }
+  const refused = spec.kind === 'choice' ? spec.refuse?.(raw) : undefined;
+  if (refused !== undefined) {
+    throw new UsageError(refused);
   }
   if (spec.kind === 'choice' && !spec.choices.includes(raw)) {
     throw new UsageError(`--${flag} must be one of ${spec.choices.join(', ')}, but got "${raw}".`);

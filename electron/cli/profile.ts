@@ -11,6 +11,8 @@ import type { ModelGraph } from '../../shared/modelGraph';
 import type { ModelConfig } from '../../shared/modelConfig';
 import {
   DEFAULT_PROFILE,
+  isWindowBackend,
+  windowOnlyMessage,
   type BackendStatus,
   type InputSource,
   type ProfileEvent,
@@ -47,6 +49,7 @@ const FLAGS = {
   backend: {
     kind: 'choice',
     choices: ['auto', 'tensorflow', 'wasm', 'cpu', 'onnxruntime', 'onnxruntime-cuda'],
+    refuse: (raw: string) => (isWindowBackend(raw) ? windowOnlyMessage(raw) : undefined),
   },
   'onnx-mode': { kind: 'choice', choices: ['fast', 'exact'] },
   batch: { kind: 'integer' },

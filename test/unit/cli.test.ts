@@ -174,6 +174,10 @@ describe('cli errors', () => {
     ],
     [['summary', '--stride-on'], 'error: --stride-on needs a value.'],
     [
+      ['profile', '--backend', 'window-webgpu'],
+      "error: window-webgpu runs in the app's window (WebGPU, WebGL or WebAssembly in the browser), not in the engine process; choose it in the app's run form, or tensorflow, wasm, cpu or onnxruntime here.",
+    ],
+    [
       ['summary', '--bogus', '1'],
       'error: Unknown flag --bogus for summary; it takes --depth, --cardinality, --width, --input, --channels, --classes, --stride-on, --model, --format.',
     ],

@@ -8,8 +8,23 @@
  */
 import source from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw';
 
+/**
+ * The module caps its thread pool at half of `navigator.hardwareConcurrency` (it assumes two
+ * hyper-threads a core), so a 2-core machine gets 1 thread whatever setThreadsCount asks. The
+ * window's engine has a worker of its own and asks for as many threads as it wants (see
+ * backends.ts), so the module is told twice the count: the cap becomes the reported cores (the
+ * module's own limit of 8 still holds).
+ */
+const CORES_READ = 'return navigator["hardwareConcurrency"]';
+if (!source.includes(CORES_READ)) {
+  throw new Error(
+    "tfjs's threaded wasm module no longer reads navigator.hardwareConcurrency as expected",
+  );
+}
+const patched = source.replace(CORES_READ, 'return 2 * navigator["hardwareConcurrency"]');
+
 const url = URL.createObjectURL(
-  new Blob([`${source}\nexport default WasmBackendModuleThreadedSimd;\n`], {
+  new Blob([`${patched}\nexport default WasmBackendModuleThreadedSimd;\n`], {
     type: 'text/javascript',
   }),
 );

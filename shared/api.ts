@@ -111,6 +111,12 @@ export interface InspectorApi {
    * Present only in Electron.
    */
   pathForFile?(file: File): string;
+  /**
+   * Keeps the Files a model was opened from in this window (its id is `ModelFileInfo.id`), so that
+   * the window's own engine can open the same model for a run on an "In this window" backend.
+   * Present where the window has an engine (renderer/src/api/withWindowEngine.ts).
+   */
+  rememberModelFiles?(fileId: string, main: File, others: File[]): void;
 }
 
 /** A file the browser-mode server holds after `uploadFile`. */

@@ -48,6 +48,8 @@ function scriptedApi(options: {
   browser: boolean;
 }) {
   const opened: OpenModelSource[] = [];
+  /** What the window's engine was told of files opened here: id, then the files' names. */
+  const remembered: string[][] = [];
   /** Called after each progress report (the test reads the state there). */
   const watch: { after?: () => void } = {};
   let uploads = 0;
@@ -79,6 +81,8 @@ function scriptedApi(options: {
       throw new Error('not used');
     },
     onProfileEvents: () => () => undefined,
+    rememberModelFiles: (fileId: string, main: File, others: File[]) =>
+      void remembered.push([fileId, main.name, ...others.map((other) => other.name)]),
     ...(options.browser
       ? {
           uploadFile: async (
@@ -96,7 +100,7 @@ function scriptedApi(options: {
         }
       : { pathForFile: (dropped: File) => `/home/me/${dropped.name}` }),
   } satisfies InspectorApi;
-  return { api, opened, watch };
+  return { api, opened, remembered, watch };
 }
 
 function setup(browser: boolean, answer: (source: OpenModelSource) => ModelGraph | InspectorError) {
@@ -165,7 +169,7 @@ describe('the recent list', () => {
 
 describe('opening in browser mode', () => {
   it('uploads the model and its shard with progress over both, then opens them by id', async () => {
-    const { opener, inspector, opened, session, local, watch } = setup(true, () =>
+    const { opener, inspector, opened, remembered, session, local, watch } = setup(true, () =>
       fileGraph('model.json'),
     );
     const seen: string[] = [];
@@ -188,6 +192,8 @@ describe('opening in browser mode', () => {
     ]);
     expect(opener.phase).toBe('idle');
     expect(inspector.graph?.file?.fileName).toBe('model.json');
+    // The window's engine gets the same files, under the id the engine process gave the model.
+    expect(remembered).toEqual([['file-1', 'model.json', 'group1-shard1of1.bin']]);
     expect(opener.recent.map((entry) => [entry.name, entry.shards])).toEqual([['model.json', 1]]);
     // This tab's uploads: kept in session storage, not across sessions.
     expect(readRecent(session, 'recentUploads')).toHaveLength(1);
@@ -196,12 +202,13 @@ describe('opening in browser mode', () => {
 
   it("keeps the model shown and shows the engine's message when a file is bad", async () => {
     const message = 'notes.h5: it is plain text, not a Keras HDF5 model.';
-    const { opener, inspector } = setup(
+    const { opener, inspector, remembered } = setup(
       true,
       () => new InspectorError('INVALID_MODEL_FILE', message),
     );
     await opener.openFiles([file('notes.h5')]);
     expect(inspector.graph).toBe(seed);
+    expect(remembered).toEqual([]);
     expect(inspector.error).toEqual({ code: 'INVALID_MODEL_FILE', message });
     expect(inspector.errorContext).toBe('open');
     expect(opener.recent).toEqual([]);

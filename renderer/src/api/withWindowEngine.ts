@@ -19,7 +19,6 @@ import { WINDOW_RUN_PREFIX, WindowEngine } from '../../../engine/window/client';
 
 /** The API, with what the window's engine needs to know of files opened here. */
 export interface WindowAwareApi extends InspectorApi {
-  /** The files a model was opened from in this window (so the window's engine can open them). */
   rememberModelFiles(fileId: string, main: File, others: File[]): void;
 }
 

@@ -91,7 +91,7 @@ export class ModelOpenState {
         this.inspector.failOpen(toErrorInfo(error));
         return;
       }
-      await this.open({ kind: 'path', path }, main.name);
+      await this.open({ kind: 'path', path }, main.name, 0, picked);
       return;
     }
     const upload = this.inspector.api.uploadFile;
@@ -125,7 +125,12 @@ export class ModelOpenState {
     }
     this.progress = null;
     const [mainId, ...otherIds] = ids;
-    await this.open({ kind: 'upload', main: mainId, others: otherIds }, main.name, others.length);
+    await this.open(
+      { kind: 'upload', main: mainId, others: otherIds },
+      main.name,
+      others.length,
+      picked,
+    );
   }
 
   /** File › Open… and the Open button in Electron: main's Open dialog, then the file. */
@@ -150,12 +155,25 @@ export class ModelOpenState {
     await this.open(entry.source, entry.name, entry.shards);
   }
 
-  /** Opens a source; on success it becomes the first recent file. */
-  async open(source: OpenModelSource, name: string, shards = 0): Promise<void> {
+  /**
+   * Opens a source; on success it becomes the first recent file. `files`, when the person picked
+   * or dropped them here, are kept for the window's engine (a run on an "In this window" backend
+   * opens the same model from them).
+   */
+  async open(
+    source: OpenModelSource,
+    name: string,
+    shards = 0,
+    files?: { main: File; others: File[] },
+  ): Promise<void> {
     this.phase = 'opening';
     this.opening = name;
     try {
       const outcome = await this.inspector.openModel(source);
+      const fileId = this.inspector.graph?.file?.id;
+      if (outcome === 'opened' && files && fileId !== undefined) {
+        this.inspector.api.rememberModelFiles?.(fileId, files.main, files.others);
+      }
       if (outcome === 'opened') {
         this.shownKey = recentKey(source);
         this.remember(withRecent(this.recent, { name, source, ...(shards ? { shards } : {}) }));

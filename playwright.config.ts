@@ -33,7 +33,33 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  projects: [
+    { name: 'chromium', use: { browserName: 'chromium' }, testIgnore: /window.*\.spec\.ts$/ },
+    {
+      // The window's engine on a GPU: WebGPU on SwiftShader's Vulkan (in a dedicated worker) and
+      // WebGL2 on SwiftShader. Correctness only: a software GPU's speed means nothing.
+      name: 'window-gpu',
+      testMatch: /window.*\.spec\.ts$/,
+      use: {
+        browserName: 'chromium',
+        launchOptions: {
+          executablePath: process.env.INSPECTOR_CHROMIUM || '/usr/bin/chromium',
+          args: [
+            '--no-sandbox',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+            '--enable-unsafe-webgpu',
+            '--enable-features=Vulkan',
+            '--use-vulkan=swiftshader',
+            '--use-angle=swiftshader',
+            '--enable-unsafe-swiftshader',
+          ],
+        },
+      },
+    },
+  ],
   webServer: {
     command: `npm run serve -- --port ${PORT}`,
     url: `http://127.0.0.1:${PORT}/?token=${process.env.INSPECTOR_TOKEN}`,

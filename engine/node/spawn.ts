@@ -5,7 +5,7 @@
  * on its command line and a V8 heap capped at the engine's memory cap.
  */
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -102,6 +102,8 @@ function sourceBundle(root: string): string | undefined {
   try {
     esbuild.buildSync(options);
   } catch (error) {
+    // A half-written temporary file would only pile up in .cache: remove it.
+    rmSync(temporary, { force: true });
     const first = (
       error as { errors?: { text: string; location?: { file: string; line: number } }[] }
     ).errors?.[0];

@@ -290,6 +290,33 @@ export const dense: Converter = (context) => {
   };
 };
 
+/** A layer that passes its input through at inference: dropout and noise act only in training. */
+export const identity: Converter = (context) => ({
+  nodes: [
+    {
+      name: context.layer.name,
+      opType: 'Identity',
+      input: [context.inputs[0]],
+      output: [context.output],
+    },
+  ],
+  initializers: [],
+});
+
+export const leakyReLU: Converter = (context) => ({
+  nodes: [
+    {
+      name: context.layer.name,
+      opType: 'LeakyRelu',
+      input: [context.inputs[0]],
+      output: [context.output],
+      // Keras's default slope, which tfjs shares, when the config leaves it out.
+      attribute: [floatAttribute('alpha', Number(context.config.alpha ?? 0.3))],
+    },
+  ],
+  initializers: [],
+});
+
 /** Converters by Keras class name; the grouped convolution is converted like Conv2D. */
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Conv2D: convert2d,
@@ -303,4 +330,11 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   GlobalAveragePooling2D: globalAveragePooling2d,
   Flatten: flatten,
   Dense: dense,
+  LeakyReLU: leakyReLU,
+  Dropout: identity,
+  SpatialDropout1D: identity,
+  SpatialDropout2D: identity,
+  GaussianDropout: identity,
+  GaussianNoise: identity,
+  AlphaDropout: identity,
 };

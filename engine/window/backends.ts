@@ -166,7 +166,11 @@ async function probeWebGl(): Promise<Probe> {
       (gl.canvas as OffscreenCanvas).addEventListener('webglcontextlost', () =>
         lost('the WebGL context was lost'),
       );
-      const renderer = String(gl.getParameter(gl.RENDERER));
+      // gl.RENDERER is masked ("WebKit WebGL"): the unmasked string names the GPU and driver.
+      const debugInfo = gl.getExtension('WEBGL_debug_renderer_info');
+      const renderer = String(
+        gl.getParameter(debugInfo ? debugInfo.UNMASKED_RENDERER_WEBGL : gl.RENDERER),
+      );
       const reliable = tf.env().getNumber('WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_RELIABLE') > 0;
       const side = Number(gl.getParameter(gl.MAX_TEXTURE_SIZE));
       gpuFacts.set('window-webgl', {

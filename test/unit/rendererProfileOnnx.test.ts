@@ -166,6 +166,45 @@ describe('compare a tfjs run with an ORT run', () => {
 });
 
 describe('live ORT events', () => {
+  it('layers handed over after their passes have finished keep their times, and progress never goes back', () => {
+    const live = new LiveRun('late');
+    const layers = graph.layers.slice(0, 3).map((layer) => layer.id);
+    live.apply([
+      {
+        type: 'run-started',
+        runId: 'late',
+        backend: 'onnxruntime',
+        config: graph.config,
+        mode: 'per-layer',
+        passes: { warmup: 1, timed: 2 },
+        layers: graph.layers.length,
+        liveLayers: false,
+        onnxMode: 'exact',
+      },
+      { type: 'pass-finished', runId: 'late', pass: -1, totalMs: 9 },
+      { type: 'pass-finished', runId: 'late', pass: 0, totalMs: 5 },
+      { type: 'pass-finished', runId: 'late', pass: 1, totalMs: 4 },
+    ]);
+    const seen: number[] = [];
+    for (const pass of [-1, 0, 1]) {
+      live.apply(
+        layers.map((layerId): ProfileEvent => ({
+          type: 'layer-finished',
+          runId: 'late',
+          pass,
+          layerId,
+          ms: pass + 2 + layerId,
+        })),
+      );
+      seen.push(live.progress.passNumber);
+    }
+    expect(seen).toEqual([3, 3, 3]);
+    expect(live.progress.passesDone).toBe(3);
+    expect(live.progress.warming).toBe(false);
+    // The two timed passes' times are kept per layer; the warm-up's only as the latest.
+    expect(live.timed.get(layers[0])).toEqual([layers[0] + 2, layers[0] + 3]);
+  });
+
   it('keeps liveLayers, the mode and fusedInto, and times fused layers as 0', () => {
     const live = new LiveRun('r');
     const start: ProfileEvent = {

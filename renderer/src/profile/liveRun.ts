@@ -103,14 +103,20 @@ export class LiveRun {
         progress.warming = event.passes.warmup > 0;
         this.cursor = event.layers > 0 ? 0 : null;
         break;
-      case 'layer-finished':
-        if (event.pass !== this.#pass) {
-          this.#pass = event.pass;
-          progress.layersDone = 0;
+      case 'layer-finished': {
+        // A runtime that reads its own profiler late (ONNX Runtime) hands a pass's layers over
+        // after that pass has finished: they are times, not progress, which never goes back.
+        const late = event.pass + progress.warmup + 1 <= progress.passesDone;
+        if (!late) {
+          if (event.pass !== this.#pass) {
+            this.#pass = event.pass;
+            progress.layersDone = 0;
+          }
+          progress.passNumber = event.pass + progress.warmup + 1;
+          progress.warming = event.pass < 0;
+          progress.layersDone += 1;
+          this.cursor = event.layerId + 1 < progress.layers ? event.layerId + 1 : null;
         }
-        progress.passNumber = event.pass + progress.warmup + 1;
-        progress.warming = event.pass < 0;
-        progress.layersDone += 1;
         this.latest.set(event.layerId, event.ms);
         if (event.fusedInto !== undefined) {
           this.fusedInto.set(event.layerId, event.fusedInto);
@@ -120,8 +126,8 @@ export class LiveRun {
           list.push(event.ms);
           this.timed.set(event.layerId, list);
         }
-        this.cursor = event.layerId + 1 < progress.layers ? event.layerId + 1 : null;
         break;
+      }
       case 'pass-finished':
         progress.passesDone = event.pass + progress.warmup + 1;
         progress.passNumber = Math.min(progress.passCount, progress.passesDone + 1);

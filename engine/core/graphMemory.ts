@@ -2,11 +2,12 @@
  * The memory guard for any described model (one read from a file): weights plus the largest set
  * of activations alive at once, walking the layers in order and freeing each output after its
  * last consumer, with a grouped convolution's depthwise expansion counted, then doubled for the
- * kernels' scratch space. Config-built ResNeXt uses its own calibrated estimate (memoryGuard.ts).
+ * kernels' scratch space; the runtime's copies of the weights, its initial heap and the margin are
+ * added as memoryGuard.ts calibrated them on wasm. Config-built ResNeXt walks its blocks instead.
  */
 import { InspectorError } from '../../shared/errors';
 import type { LayerInfo, ModelGraph } from '../../shared/modelGraph';
-import { formatBytes, type MemoryEstimate } from './memoryGuard';
+import { calibratedTotal, formatBytes, type MemoryEstimate } from './memoryGuard';
 
 const FLOAT = 4;
 /** Scratch the kernels take beyond the live outputs (transposes, im2col, padding copies). */
@@ -76,18 +77,22 @@ export function graphMemory(graph: ModelGraph, batch: number, budget: number): M
   const inputBytes = (input ? valuesOf(input) : 0) * batch * FLOAT;
   const weightBytes = graph.totals.params * FLOAT;
   const activationBytes = peak * batch * FLOAT * SCRATCH;
+  // The runtime's copies of the weights, its initial heap and the margin, as for a built config.
+  const totalBytes = calibratedTotal(weightBytes, activationBytes, inputBytes);
   const estimate: MemoryEstimate = {
     weightBytes,
     activationBytes,
     inputBytes,
-    totalBytes: weightBytes + activationBytes + inputBytes,
+    runtimeBytes: totalBytes - weightBytes - activationBytes - inputBytes,
+    totalBytes,
     params: graph.totals.params,
   };
   if (estimate.totalBytes > budget) {
     throw new InspectorError(
       'MEMORY_BUDGET',
       `Batch ${batch} of ${graph.file?.fileName ?? graph.name} needs about ${formatBytes(estimate.totalBytes)} ` +
-        `(weights ${formatBytes(weightBytes)}, activations ${formatBytes(activationBytes)}), ` +
+        `(weights ${formatBytes(weightBytes)}, activations ${formatBytes(activationBytes)}, ` +
+        `the runtime's copies and margin ${formatBytes(estimate.runtimeBytes ?? 0)}), ` +
         `above the memory budget of ${formatBytes(budget)}; lower the batch, or raise the budget.`,
     );
   }

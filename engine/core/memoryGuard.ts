@@ -122,12 +122,11 @@ export function estimateMemory(config: ModelConfig, batch: number): MemoryEstima
   const weightBytes = params * FLOAT;
   const activationBytes = peakValues * batch * FLOAT;
   const inputBytes = inputSize * inputSize * channels * batch * FLOAT;
-  const calibrated =
-    weightBytes * (1 + KERNEL_WEIGHT_COPIES) +
-    activationBytes * (1 + ACTIVATION_SCRATCH) +
-    inputBytes +
-    RUNTIME_BASE_BYTES;
-  const totalBytes = Math.ceil(calibrated * MARGIN);
+  const totalBytes = calibratedTotal(
+    weightBytes,
+    activationBytes * (1 + ACTIVATION_SCRATCH),
+    inputBytes,
+  );
   return {
     weightBytes,
     activationBytes,
@@ -136,6 +135,23 @@ export function estimateMemory(config: ModelConfig, batch: number): MemoryEstima
     totalBytes,
     params,
   };
+}
+
+/**
+ * What a run holds in all, from its weights, its activations with their scratch, and its input:
+ * the runtime's copies of every weight, its initial heap, and the margin (see the constants).
+ */
+export function calibratedTotal(
+  weightBytes: number,
+  activationBytesWithScratch: number,
+  inputBytes: number,
+): number {
+  const calibrated =
+    weightBytes * (1 + KERNEL_WEIGHT_COPIES) +
+    activationBytesWithScratch +
+    inputBytes +
+    RUNTIME_BASE_BYTES;
+  return Math.ceil(calibrated * MARGIN);
 }
 
 /** The default budget: half the free memory, and never more than a wasm heap on wasm. */

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InspectorApi } from '../../shared/api';
 import { InspectorError } from '../../shared/errors';
+import { DEFAULT_CONFIG } from '../../shared/modelConfig';
 import type { ModelGraph } from '../../shared/modelGraph';
 import {
   DEFAULT_PROFILE,
@@ -16,15 +17,7 @@ import { groupBackends } from '../../renderer/src/profile/backendGroups';
 import { withWindowEngine } from '../../renderer/src/api/withWindowEngine';
 import type { WindowEngine } from '../../engine/window/client';
 
-const config = {
-  depth: 50,
-  cardinality: 32,
-  width: 4,
-  inputSize: 32,
-  channels: 3,
-  classes: 10,
-  strideOn: '1x1',
-} as const;
+const config = { ...DEFAULT_CONFIG, depth: 50, inputSize: 32, classes: 10 } as const;
 
 /** A recording engine process and window engine; `windowFails` makes the window's backends fail. */
 function setup(options: { windowFails?: string } = {}) {

@@ -1,12 +1,14 @@
-/** `backends`: each tfjs backend, available or not, and why. */
+/** `backends`: each of the engine's backends, available or not, and why. */
 import { listBackends } from '../../engine/node/backends';
 import { parseFlags } from './args';
 import type { CliCommand } from './command';
 
 const USAGE = `Usage: npm run -s cli -- backends [--format text|json]
 
-Lists the TensorFlow.js backends in the order the engine tries them, whether each can run here
-and why not; the one marked "default" is what --backend auto picks.`;
+Lists the engine's backends (TensorFlow.js in the order the engine tries them, then ONNX
+Runtime), whether each can run here and why not; the one marked "default" is what --backend auto
+picks. The app's window has backends of its own (WebGPU, WebGL, threaded WebAssembly), listed in
+its run form.`;
 
 export const command: CliCommand = {
   usage: USAGE,

@@ -14,7 +14,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ command: C
     load: () => import('./summary'),
   },
   backends: {
-    about: 'list the TensorFlow.js backends and why any cannot run',
+    about: "list the engine's backends (TensorFlow.js, ONNX Runtime) and why any cannot run",
     load: () => import('./backends'),
   },
   profile: { about: 'time a forward pass, per layer or whole', load: () => import('./profile') },

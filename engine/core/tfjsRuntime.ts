@@ -1,7 +1,9 @@
 /**
  * The TensorFlow.js runtime: builds the model with buildResNeXt and runs it whole (`predict`) or
- * layer by layer, applying each layer to concrete tensors in topological order with a sync after
- * it, and freeing each output as soon as its last consumer has run.
+ * layer by layer, applying each layer to concrete tensors in topological order, and freeing each
+ * output as soon as its last consumer has run. A layer is timed once it has finished: on a backend
+ * that queues work (tfjs-node, WebGL, WebGPU) its values are read; wasm and cpu finish inside the
+ * op call. On a GPU with timer queries its kernels' GPU time is taken beside the wall time.
  */
 import { tf } from './tf';
 import { InspectorError } from '../../shared/errors';

@@ -24,8 +24,8 @@ export const TFJS_BACKEND = {
 /** A window backend that tfjs serves. */
 export type WindowTfjsBackend = keyof typeof TFJS_BACKEND;
 
-// tfjs takes half the reported cores by default; the window's engine has a worker of its own, so
-// every core can compute (measured: 2 threads on 2 cores ran ResNeXt-101 ~1.6× faster than 1).
+// The window's engine has a worker of its own, so every core can compute: one thread per reported
+// core. tfjs's module would still cap its pool at half the cores; tfjsWasmThreaded.ts lifts that.
 if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated) {
   wasm.setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
 }

@@ -178,7 +178,7 @@ describe('the API with the window engine', () => {
     ).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
       message:
-        'This model was opened by its path, which the window cannot read; drop its file on the window to run it on a backend in this window.',
+        "This window does not hold this model's files (it was opened by its path, or reopened from the recent list); open or drop its file again to run it on a backend in this window.",
     });
   });
 

@@ -36,7 +36,7 @@ export function withWindowEngine(api: InspectorApi, engine = new WindowEngine())
       if (!picked) {
         throw new InspectorError(
           'BACKEND_UNAVAILABLE',
-          'This model was opened by its path, which the window cannot read; drop its file on the window to run it on a backend in this window.',
+          "This window does not hold this model's files (it was opened by its path, or reopened from the recent list); open or drop its file again to run it on a backend in this window.",
         );
       }
       found = engine.openModel(picked.main, picked.others).then((graph) => graph.file?.id ?? '');

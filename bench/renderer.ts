@@ -15,7 +15,9 @@
 //   - a generated 10,015-layer variant (1,000 blocks) likewise.
 // Flags: --no-build (use dist/renderer as it is), --runs N (cold renders per model, default 5),
 // --print (print the section, leave docs/BENCHMARKS.md alone), --default-only (ResNeXt-101
-// described at once, nothing else: for trying a change), --big-only (the 10,015-layer model only).
+// described at once, nothing else: for trying a change), --big-only (the 10,015-layer model only),
+// --cold-only (with --big-only: first renders only, no interactions), --dist DIR (serve that build instead of building dist/renderer: to compare two builds in one
+// session, as other work may rebuild dist/renderer meanwhile).
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -38,7 +40,9 @@ import {
 } from './rendererPage';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DIST = path.join(ROOT, 'dist/renderer');
+const distFlag = process.argv.indexOf('--dist');
+const DIST =
+  distFlag > 0 ? path.resolve(process.argv[distFlag + 1]) : path.join(ROOT, 'dist/renderer');
 const DOC = path.join(ROOT, 'docs/BENCHMARKS.md');
 const PORT = 7450;
 const DEFAULT_BLOCKS = [3, 4, 23, 3];
@@ -66,6 +70,7 @@ interface Cold {
   longCount: number;
   longestCpuMs: number;
   overFiftyCpu: number;
+  cpuToFirstMs: number;
   errors: string[];
 }
 
@@ -96,6 +101,7 @@ async function coldRender(
     longCount: tasks.count,
     longestCpuMs: cpu?.longestCpuMs ?? NaN,
     overFiftyCpu: cpu?.overFiftyCpu ?? NaN,
+    cpuToFirstMs: cpu?.cpuToFirstMs ?? NaN,
     errors,
   };
 }
@@ -116,7 +122,7 @@ async function measureScenario(
     const cold = await coldRender(browser, blocks, options.delayMs);
     colds.push(cold);
     console.log(
-      `${label} run ${run + 1}: first render ${Math.round(cold.firstMs)} ms, all ${Math.round(cold.allMs)} ms, longest task ${Math.round(cold.longestMs)} ms (CPU ${Math.round(cold.longestCpuMs)} ms) (load ${load().toFixed(1)})`,
+      `${label} run ${run + 1}: first render ${Math.round(cold.firstMs)} ms (main-thread CPU ${Math.round(cold.cpuToFirstMs)} ms), all ${Math.round(cold.allMs)} ms, longest task ${Math.round(cold.longestMs)} ms (CPU ${Math.round(cold.longestCpuMs)} ms), over 50 ms CPU ${cold.overFiftyCpu} (load ${load().toFixed(1)})`,
     );
     if (run < options.count - 1 || !options.interact) {
       await cold.page.context().close();
@@ -131,6 +137,11 @@ async function measureScenario(
       value: spread(colds.map((c) => c.firstMs)),
       unit: 'ms',
       target: { limit: first, below: true },
+    },
+    {
+      measure: 'the same, main-thread CPU time (a wait for a busy core not counted)',
+      value: spread(colds.map((c) => c.cpuToFirstMs)),
+      unit: 'ms',
     },
     {
       measure: 'every element drawn (the rest fills in off screen)',
@@ -329,7 +340,7 @@ async function exports(page: Page): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
-  if (!args.includes('--no-build')) {
+  if (!args.includes('--no-build') && !args.includes('--dist')) {
     const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
       cwd: ROOT,
       stdio: 'inherit',
@@ -353,7 +364,7 @@ async function main(): Promise<void> {
           group: 'g:s3',
           big: true,
           delayMs: 0,
-          interact: true,
+          interact: !args.includes('--cold-only'),
         }),
       );
     } else {

@@ -82,13 +82,12 @@ export function fullLayout(
   const cacheKey = `${key}|${direction}|${sizesKey(sizes)}`;
   let layout = cache.get(cacheKey);
   if (!layout) {
-    // Composed at once for a graph of ordinary size (ResNeXt-101: ~10 ms), in slices of the main
-    // thread's time beyond (a 10,000-layer model takes a few hundred milliseconds in all): a
-    // slice given back costs a frame, or more on a busy machine. ELK only where groups do not
-    // compose.
+    // Composed in slices of the main thread's time (ResNeXt-101: one or two, ~10–40 ms of CPU in
+    // all; a 10,000-layer model a few hundred milliseconds): a slice given back costs a frame, or
+    // more on a busy machine. ELK only where groups do not compose.
     layout = runSliced(
       composeSteps(graph, hierarchy, sizes, titleWidths(hierarchy), direction),
-      sliceBudget(graph),
+      LAYOUT_SLICE_MS,
     ).then((composed) => composed ?? elkLayout(cacheKey, graph, hierarchy, sizes, direction));
     layout.catch(() => cache.delete(cacheKey));
     cache.set(cacheKey, layout);
@@ -102,12 +101,12 @@ export function fullLayout(
   return layout;
 }
 
-/** Graphs up to this many layers are measured and composed in one go. */
-export const SLICED_LAYERS = 2000;
-
-/** The time a slice of layout work may take: unbounded for a graph of ordinary size. */
-export const sliceBudget = (graph: ModelGraph): number =>
-  graph.layers.length > SLICED_LAYERS ? 10 : Number.POSITIVE_INFINITY;
+/**
+ * The time a slice of layout work may take: every graph is sliced, so no task passes ~50 ms and
+ * input and painting stay free. Not shorter: a slice given back costs a frame's wait, or more on a
+ * busy machine; at 10 ms a 10,000-layer model's work gave back ~50 times (2 s under load).
+ */
+export const LAYOUT_SLICE_MS = 30;
 
 /** ELK's layout of a graph, from localStorage if it was laid out before, else from the worker. */
 function elkLayout(

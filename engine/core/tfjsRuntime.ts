@@ -152,13 +152,14 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
         const isInput = step.inputs.length === 0;
         const layerStart = performance.now();
         let output = input;
-        let gpuMs: number | undefined;
+        let timing: Promise<tf.TimingInfo> | undefined;
         if (!isInput && this.timesKernels) {
-          // tf.time runs the layer and resolves once the GPU's timer queries for it have.
-          const timing = await tf.time(() => {
+          // tf.time runs the layer at once (its kernels are queued inside the call) and resolves
+          // once the GPU's timer queries can be read, which may be much later: the wall time below
+          // ends when the layer's values are ready, not when its timer queries are.
+          timing = tf.time(() => {
             output = applyLayer(step, live) as tf.Tensor4D;
           });
-          gpuMs = typeof timing.kernelMs === 'number' ? timing.kernelMs : undefined;
         } else if (!isInput) {
           output = applyLayer(step, live) as tf.Tensor4D;
         }
@@ -171,6 +172,8 @@ export class TfjsRuntime implements Runtime<TfjsModel, tf.Tensor4D> {
         // (CUDA streams), so there a layer is done when its values can be read.
         const values = wanted || (!isInput && this.readToSync) ? await output.data() : undefined;
         const ms = isInput ? 0 : performance.now() - layerStart;
+        const kernelMs = timing ? (await timing).kernelMs : undefined;
+        const gpuMs = typeof kernelMs === 'number' ? kernelMs : undefined;
         live.set(id, output);
         step.inputs.forEach(release);
         options.onLayer?.({

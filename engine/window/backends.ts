@@ -111,7 +111,8 @@ async function probeWebGpu(): Promise<Probe> {
     return {
       name,
       available: false,
-      reason: 'WebGPU is there but offers no adapter (no usable GPU or driver)',
+      reason:
+        'WebGPU is there but offers no adapter (no usable GPU or driver; on Linux, Chromium offers one only with --enable-unsafe-webgpu and Vulkan, which the desktop app turns on)',
     };
   }
   try {

@@ -455,7 +455,7 @@ test('a Chromium without WebGPU shows the WebGPU backends unavailable, with the 
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: process.env.INSPECTOR_CHROMIUM || '/usr/bin/chromium',
       args: ['--no-sandbox'],
     });
     const page = await browser.newPage({ baseURL });
